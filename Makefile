@@ -1,0 +1,36 @@
+# Development entry points of the scimops.datadog collection.
+#   make test   every check and test, with the servers they need
+#   make demo   the onboarding, sync and offboarding job against a local emulator
+#   make bench  the benchmark report (tests/performance)
+PYTHON ?= python3.11
+VENV := .venv
+VENV_PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo bench venv sanity units lint integration emulator-tests clean
+
+$(STAMP): requirements.txt tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
+	$(VENV_PYTHON) -m pip install --quiet -r tests/requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(VENV_PYTHON) tests/utils/suite.py
+
+sanity units lint integration: $(STAMP)
+	$(VENV_PYTHON) tests/utils/suite.py $@
+
+emulator-tests: $(STAMP)
+	$(VENV_PYTHON) tests/utils/suite.py emulator
+
+demo: $(STAMP)
+	@echo "make demo: the demo job arrives with the roles and playbooks; nothing to run yet."
+
+bench: $(STAMP)
+	@echo "make bench: the benchmark arrives with the sync module; nothing to run yet."
+
+clean:
+	rm -rf build collections tests/output

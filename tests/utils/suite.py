@@ -1,0 +1,449 @@
+# Copyright (c) 2026, scimops.datadog contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Runs the collection's checks, starting and stopping every server they need.
+
+``python tests/utils/suite.py [STEP ...]`` runs the named steps (all of them without a name)
+and ends with one line ``N passed, N failed`` summed over every check it ran. Each step keeps
+its full output in ``build/logs/<step>.log`` and prints it when the step fails.
+
+The collection is tested from a copy at ``build/collections/ansible_collections/scimops/datadog``
+(ansible-test needs that path and refuses a symlink), holding the files git tracks or would
+track, without the development tools that are not part of the collection (the emulator, the
+benchmark); those are checked by their own steps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from xml.etree import ElementTree
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+LOGS = os.path.join(BUILD, "logs")
+COLLECTIONS = os.path.join(BUILD, "collections")
+STAGED = os.path.join(COLLECTIONS, "ansible_collections", "scimops", "datadog")
+BIN = os.path.dirname(sys.executable)
+PYTHON = sys.executable
+
+# Development tools that live in the repository but are not part of the collection.
+NOT_COLLECTION = ("emulator/", "tests/performance/")
+
+# A recognisable key: tests assert that it never shows up in any output.
+INTEGRATION_KEY = "scimops-integration-app-key-5f0c1d"
+INTEGRATION_API_KEY = "scimops-integration-api-key-8a7e2b"
+
+
+class StepResult:
+    def __init__(self, passed=0, failed=0, skipped=0, note=""):
+        self.passed = passed
+        self.failed = failed
+        self.skipped = skipped
+        self.note = note
+
+
+def environment(**extra):
+    env = dict(os.environ)
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    env["HOME"] = os.path.join(BUILD, "home")
+    env["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS
+    env["ANSIBLE_REMOTE_TMP"] = os.path.join(BUILD, "home", "remote-tmp")
+    env["ANSIBLE_LOCAL_TEMP"] = os.path.join(BUILD, "home", "local-tmp")
+    env["NO_COLOR"] = "1"
+    env["ANSIBLE_NOCOLOR"] = "1"
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    env["PY_COLORS"] = "0"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra)
+    return env
+
+
+def run(step, command, cwd=ROOT, env=None, timeout=1800):
+    """Runs a command, appends its output to the step's log, returns (exit code, output)."""
+    os.makedirs(LOGS, exist_ok=True)
+    log_path = os.path.join(LOGS, step + ".log")
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write("$ " + " ".join(command) + "\n")
+        log.flush()
+        try:
+            completed = subprocess.run(
+                command,
+                cwd=cwd,
+                env=env or environment(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+            output, code = completed.stdout, completed.returncode
+        except subprocess.TimeoutExpired as error:
+            output = (
+                (error.stdout or b"").decode(errors="replace")
+                if isinstance(error.stdout, bytes)
+                else (error.stdout or "")
+            )
+            output += f"\n{step}: timed out after {timeout} s\n"
+            code = 124
+        log.write(output + "\n")
+    return code, output
+
+
+def ensure_pip_bootstrap():
+    """Places the offline stand-in for ansible-test's pip bootstrap script in its cache."""
+    source = os.path.join(ROOT, "tests", "utils", "pip_bootstrap.py")
+    from ansible_test._internal import python_requirements  # noqa: PLC0415
+
+    text = open(python_requirements.__file__, encoding="utf-8").read()
+    versions = set(re.findall(r"pip='([0-9.]+)'", text))
+    cache = os.path.join(BUILD, "home", ".ansible", "test", "cache")
+    os.makedirs(cache, exist_ok=True)
+    for version in versions:
+        shutil.copyfile(source, os.path.join(cache, "get_pip_%s.py" % version.replace(".", "_")))
+
+
+def collection_files():
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    return [
+        path
+        for path in listed
+        if not path.startswith(NOT_COLLECTION) and os.path.isfile(os.path.join(ROOT, path))
+    ]
+
+
+def stage_collection():
+    """Copies the collection to the path ansible-test needs, as its own git work tree."""
+    if os.path.isdir(STAGED):
+        shutil.rmtree(STAGED)
+    os.makedirs(STAGED)
+    for path in collection_files():
+        target = os.path.join(STAGED, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(os.path.join(ROOT, path), target)
+    # ansible-test lists a collection's files with git when it sits inside a work tree; the
+    # copy lies inside this repository's ignored build folder, so it gets a tree of its own.
+    git = ["git", "-c", "user.name=suite", "-c", "user.email=suite@localhost"]
+    subprocess.run(git + ["init", "-q", "."], cwd=STAGED, check=True)
+    subprocess.run(git + ["add", "-A"], cwd=STAGED, check=True)
+    ensure_pip_bootstrap()
+
+
+def free_port():
+    with contextlib.closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A local server process, started on a free port and stopped on exit."""
+
+    def __init__(self, name, command, env=None):
+        self.name = name
+        self.port_file = os.path.join(tempfile.mkdtemp(prefix="scim-port-"), "port")
+        self.command = command + ["--port", "0", "--port-file", self.port_file]
+        self.env = env
+        self.process = None
+        self.port = None
+
+    def __enter__(self):
+        os.makedirs(LOGS, exist_ok=True)
+        self.log = open(os.path.join(LOGS, f"server-{self.name}.log"), "a", encoding="utf-8")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env or environment(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited early; see build/logs/server-{self.name}.log"
+                )
+            if os.path.exists(self.port_file):
+                self.port = int(open(self.port_file, encoding="utf-8").read().strip())
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not start within 30 s")
+
+    def __exit__(self, *exc_info):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def emulator_server(name="emulator", *options):
+    env = environment(PYTHONPATH=os.path.join(ROOT, "emulator"))
+    command = [
+        PYTHON,
+        "-m",
+        "datadog_scim_emulator",
+        "--host",
+        "127.0.0.1",
+        "--app-key",
+        INTEGRATION_KEY,
+        "--api-key",
+        INTEGRATION_API_KEY,
+        *options,
+    ]
+    return Server(name, command, env=env)
+
+
+def peer_server():
+    command = [
+        PYTHON,
+        os.path.join(ROOT, "tests", "utils", "scim2_peer.py"),
+        "--bearer-token",
+        INTEGRATION_KEY,
+    ]
+    return Server("scim2-peer", command)
+
+
+def junit_counts(paths):
+    passed = failed = skipped = 0
+    for path in paths:
+        tree = ElementTree.parse(path)
+        for case in tree.iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed += 1
+            elif case.find("skipped") is not None:
+                skipped += 1
+            else:
+                passed += 1
+    return passed, failed, skipped
+
+
+def pytest_step(step, arguments, env=None, cwd=ROOT):
+    junit = os.path.join(BUILD, "junit", step + ".xml")
+    os.makedirs(os.path.dirname(junit), exist_ok=True)
+    if os.path.exists(junit):
+        os.remove(junit)
+    code, output = run(
+        step,
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", *arguments],
+        env=env,
+        cwd=cwd,
+    )
+    if not os.path.exists(junit):
+        return StepResult(0, 1, note=f"pytest exited {code} without a report")
+    passed, failed, skipped = junit_counts([junit])
+    if code not in (0, 5) and failed == 0:
+        failed = 1
+    return StepResult(passed, failed, skipped)
+
+
+# Steps ------------------------------------------------------------------------------------
+
+
+def step_sanity():
+    stage_collection()
+    code, output = run(
+        "sanity",
+        ["ansible-test", "sanity", "--local", "--python", "3.11", "--color", "no"],
+        cwd=STAGED,
+    )
+    tests = re.findall(r'^Running sanity test "([^"]+)"', output, re.M)
+    failed_match = re.search(r"The (\d+) sanity test\(s\) listed below \(out of (\d+)\)", output)
+    failed = int(failed_match.group(1)) if failed_match else 0
+    if code != 0 and failed == 0:
+        failed = 1
+    return StepResult(max(len(tests) - failed, 0), failed)
+
+
+def step_units():
+    stage_collection()
+    junit_dir = os.path.join(STAGED, "tests", "output", "junit")
+    if not os.path.isdir(os.path.join(STAGED, "tests", "unit")):
+        return StepResult(note="no unit tests")
+    code, output = run(
+        "units",
+        ["ansible-test", "units", "--local", "--python", "3.11", "--color", "no"],
+        cwd=STAGED,
+    )
+    reports = []
+    if os.path.isdir(junit_dir):
+        reports = [
+            os.path.join(junit_dir, name) for name in os.listdir(junit_dir) if name.endswith(".xml")
+        ]
+    passed, failed, skipped = junit_counts(reports)
+    if code != 0 and failed == 0:
+        failed = 1
+    return StepResult(passed, failed, skipped)
+
+
+def step_lint():
+    stage_collection()
+    code, output = run(
+        "lint",
+        ["ansible-lint", "--profile", "production", "--offline", "--project-dir", ".", "--nocolor"],
+        cwd=STAGED,
+    )
+    return StepResult(1 if code == 0 else 0, 0 if code == 0 else 1)
+
+
+def step_python_lint():
+    paths = [
+        p
+        for p in ("emulator", "tests/performance", "tests/utils")
+        if os.path.isdir(os.path.join(ROOT, p))
+    ]
+    code, output = run("python-lint", ["ruff", "check", "--no-cache", *paths])
+    return StepResult(1 if code == 0 else 0, 0 if code == 0 else 1)
+
+
+def step_emulator():
+    if not os.path.isdir(os.path.join(ROOT, "emulator", "tests")):
+        return StepResult(note="no emulator tests")
+    env = environment(PYTHONPATH=os.path.join(ROOT, "emulator"))
+    return pytest_step("emulator", ["emulator/tests"], env=env)
+
+
+def integration_config(server_kind, api_url, requests_url, reset_url, admin_url=""):
+    return {
+        "scim_server_kind": server_kind,
+        "scim_api_url": api_url,
+        "scim_app_key": INTEGRATION_KEY,
+        "scim_api_key": INTEGRATION_API_KEY if server_kind == "emulator" else "",
+        "scim_requests_url": requests_url,
+        "scim_reset_url": reset_url,
+        "scim_admin_url": admin_url,
+    }
+
+
+def run_integration(label, config):
+    config_path = os.path.join(STAGED, "tests", "integration", "integration_config.yml")
+    with open(config_path, "w", encoding="utf-8") as config_file:
+        json.dump(config, config_file, indent=2)
+    code, output = run(
+        "integration",
+        [
+            "ansible-test",
+            "integration",
+            "--local",
+            "--python",
+            "3.11",
+            "--color",
+            "no",
+            "--continue-on-error",
+        ],
+        cwd=STAGED,
+    )
+    targets = re.findall(r"^Running (\S+) integration test role", output, re.M)
+    failed_match = re.search(
+        r"The following (\d+ )?integration target\(s\) failed: (.*)$", output, re.M
+    )
+    failed_targets = []
+    if failed_match:
+        failed_targets = [name.strip() for name in failed_match.group(2).split(",") if name.strip()]
+    failed = len(failed_targets)
+    if code != 0 and failed == 0:
+        failed = 1
+    passed = max(len(set(targets)) - failed, 0)
+    print(
+        f"  integration against {label}: {passed} targets passed, {failed} failed"
+        + (f" ({', '.join(failed_targets)})" if failed_targets else "")
+    )
+    return passed, failed
+
+
+def step_integration():
+    stage_collection()
+    targets_dir = os.path.join(STAGED, "tests", "integration", "targets")
+    if not os.path.isdir(targets_dir) or not os.listdir(targets_dir):
+        return StepResult(note="no integration targets")
+    passed = failed = 0
+    with emulator_server() as emulator:
+        base = f"http://127.0.0.1:{emulator.port}"
+        config = integration_config(
+            "emulator",
+            f"{base}/api/v2/scim",
+            f"{base}/_emulator/requests",
+            f"{base}/_emulator/reset",
+            f"{base}/_emulator",
+        )
+        result = run_integration("the emulator", config)
+        passed, failed = passed + result[0], failed + result[1]
+    with peer_server() as peer:
+        base = f"http://127.0.0.1:{peer.port}"
+        config = integration_config(
+            "scim2-server",
+            f"{base}/v2",
+            f"{base}/_peer/requests",
+            f"{base}/_peer/reset",
+        )
+        result = run_integration("scim2-server", config)
+        passed, failed = passed + result[0], failed + result[1]
+    return StepResult(passed, failed)
+
+
+STEPS = {
+    "sanity": step_sanity,
+    "units": step_units,
+    "lint": step_lint,
+    "python-lint": step_python_lint,
+    "emulator": step_emulator,
+    "integration": step_integration,
+}
+
+
+def main(argv):
+    names = argv or list(STEPS)
+    unknown = [name for name in names if name not in STEPS]
+    if unknown:
+        sys.exit(f"unknown step(s): {', '.join(unknown)}; steps: {', '.join(STEPS)}")
+    if os.path.isdir(LOGS):
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(LOGS, name + ".log"))
+    total_passed = total_failed = 0
+    rows = []
+    for name in names:
+        started = time.monotonic()
+        print(f"== {name}", flush=True)
+        try:
+            result = STEPS[name]()
+        except Exception as error:  # a broken step counts as a failure, the others still run
+            result = StepResult(0, 1, note=f"{type(error).__name__}: {error}")
+        elapsed = time.monotonic() - started
+        if result.failed:
+            log_path = os.path.join(LOGS, name + ".log")
+            if os.path.exists(log_path):
+                print(open(log_path, encoding="utf-8").read()[-20000:])
+        line = (
+            f"{name}: {result.passed} passed, {result.failed} failed, {result.skipped} skipped"
+            f" in {elapsed:.0f} s" + (f" ({result.note})" if result.note else "")
+        )
+        print("   " + line, flush=True)
+        rows.append(line)
+        total_passed += result.passed
+        total_failed += result.failed
+    print("\nSummary:")
+    for line in rows:
+        print("  " + line)
+    print(f"{total_passed} passed, {total_failed} failed")
+    return 1 if total_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
