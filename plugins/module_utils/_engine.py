@@ -1,0 +1,769 @@
+# Copyright (c) 2026, scimops.datadog contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils file is internal to the scimops.datadog collection. It is not a public API:
+# it may change at any release without notice.
+
+"""The engine every module shares: attribute mapping, lookup, comparison, check mode, diff, writes.
+
+A module declares which options it manages; the engine knows how each option maps to a SCIM
+attribute and to a PATCH path, how to compare a server's value with the wanted one, how to
+predict a result in check mode, how to build the diff, and how to write. The same functions
+serve the single-object modules and the bulk sync, so both compare and write alike.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ansible_collections.scimops.datadog.plugins.module_utils._client import (
+    ScimError,
+    ScimOptionError,
+    scim_filter_eq,
+)
+from ansible_collections.scimops.datadog.plugins.module_utils._common import (
+    validate_email,
+    validate_uuid,
+)
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+# Longest team name Datadog accepts.
+MAX_DISPLAY_NAME = 200
+# Longest user name (an email address, RFC 5321 path limit).
+MAX_USER_NAME = 254
+
+# What a member reference that names a user looks like: user names are email addresses,
+# ids never hold an "@".
+NAME_MARK = "@"
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def check_email(value, option):
+    """Fail before any request when ``value`` cannot be a login email."""
+    if not isinstance(value, str) or not value.strip():
+        raise ScimOptionError("%s must be a non-empty email address." % option, option)
+    if len(value) > MAX_USER_NAME:
+        raise ScimOptionError(
+            "%s must be at most %d characters long, got %d characters."
+            % (option, MAX_USER_NAME, len(value)),
+            option,
+        )
+    validate_email(value, option)
+
+
+def check_role(value, option):
+    validate_uuid(value, option)
+
+
+def check_display_name(value, option):
+    if not isinstance(value, str) or not value.strip():
+        raise ScimOptionError("%s must be a non-empty team name." % option, option)
+    if len(value) > MAX_DISPLAY_NAME:
+        raise ScimOptionError(
+            "%s must be at most %d characters long (Datadog's limit for a team name), "
+            "got %d characters." % (option, MAX_DISPLAY_NAME, len(value)),
+            option,
+        )
+
+
+def check_user_reference(value, option):
+    """A member reference: a user name (with '@') or an id."""
+    if not isinstance(value, str) or not value.strip():
+        raise ScimOptionError("%s must not hold empty entries." % option, option)
+    if NAME_MARK in value:
+        check_email(value, option)
+
+
+def is_user_name(reference):
+    return NAME_MARK in reference
+
+
+# --------------------------------------------------------------------------- attributes
+
+MISSING = object()
+
+
+def _name_part(part):
+    def read(resource):
+        name = resource.get("name")
+        if not isinstance(name, dict) or part not in name:
+            return MISSING
+        return name[part]
+
+    return read
+
+
+def _primary_email(resource):
+    emails = resource.get("emails")
+    if not isinstance(emails, list) or not emails:
+        return None
+    entries = [entry for entry in emails if isinstance(entry, dict)]
+    for test in (
+        lambda entry: entry.get("primary") is True,
+        lambda entry: entry.get("type") == "work",
+        lambda entry: True,
+    ):
+        for entry in entries:
+            if test(entry):
+                return entry.get("value")
+    return None
+
+
+def _role_values(resource):
+    roles = resource.get("roles")
+    if not isinstance(roles, list):
+        return []
+    return [entry.get("value") for entry in roles if isinstance(entry, dict) and entry.get("value")]
+
+
+def _plain(attribute):
+    def read(resource):
+        return resource.get(attribute, MISSING)
+
+    return read
+
+
+class Attribute:
+    """One option of the contract and the SCIM attribute behind it.
+
+    ``echoed`` is False for attributes that a server may accept and not return (Datadog does
+    not document externalId, givenName or familyName in its answers): when such an attribute
+    is absent from the server's resource, its value is unknown and is not compared, so that a
+    re-run does not rewrite it forever.
+    """
+
+    def __init__(self, option, path, read, kind="str", casefold=False, echoed=True):
+        self.option = option
+        self.path = path
+        self.read_resource = read
+        self.kind = kind
+        self.casefold = casefold
+        self.echoed = echoed
+
+    def read(self, resource):
+        value = self.read_resource(resource)
+        if value is MISSING and self.echoed:
+            return None
+        return value
+
+    def comparable(self, value):
+        if value is None or value is MISSING:
+            return value
+        if self.kind == "list":
+            return sorted(str(item).lower() for item in value)
+        if self.kind == "bool":
+            return bool(value)
+        if self.casefold and isinstance(value, str):
+            return value.casefold()
+        return value
+
+    def differs(self, current, wanted):
+        if current is MISSING:
+            return False
+        return self.comparable(current) != self.comparable(wanted)
+
+    def diff_value(self, value):
+        if value is MISSING:
+            return None
+        if self.kind == "list" and value is not None:
+            return sorted(value)
+        return value
+
+
+USER_ATTRIBUTES = (
+    Attribute("user_name", "userName", _plain("userName"), casefold=True),
+    Attribute("display_name", "name.formatted", _name_part("formatted")),
+    Attribute("given_name", "name.givenName", _name_part("givenName"), echoed=False),
+    Attribute("family_name", "name.familyName", _name_part("familyName"), echoed=False),
+    Attribute("email", 'emails[type eq "work"].value', _primary_email, casefold=True),
+    Attribute("title", "title", _plain("title")),
+    Attribute("active", "active", _plain("active"), kind="bool"),
+    Attribute("roles", "roles", _role_values, kind="list"),
+    Attribute("external_id", "externalId", _plain("externalId"), echoed=False),
+)
+
+GROUP_ATTRIBUTES = (
+    Attribute("display_name", "displayName", _plain("displayName")),
+    Attribute("external_id", "externalId", _plain("externalId"), echoed=False),
+)
+
+USER_OPTIONS = tuple(attribute.option for attribute in USER_ATTRIBUTES)
+GROUP_OPTIONS = tuple(attribute.option for attribute in GROUP_ATTRIBUTES)
+
+
+def wanted_values(attributes, values):
+    """The options a task sets (not None), in attribute order."""
+    return {
+        attribute.option: values[attribute.option]
+        for attribute in attributes
+        if values.get(attribute.option) is not None
+    }
+
+
+def current_values(attributes, resource, options=None):
+    """The server's values of the given options (all when options is None)."""
+    return {
+        attribute.option: attribute.read(resource)
+        for attribute in attributes
+        if options is None or attribute.option in options
+    }
+
+
+def changed_options(attributes, resource, wanted):
+    """Options whose wanted value differs from the server's, in attribute order."""
+    changed = []
+    for attribute in attributes:
+        if attribute.option not in wanted:
+            continue
+        if attribute.differs(attribute.read(resource), wanted[attribute.option]):
+            changed.append(attribute.option)
+    return changed
+
+
+def diff_view(attributes, values):
+    """A diff side: the managed options only, lists sorted, unknown values as None."""
+    return {
+        attribute.option: attribute.diff_value(values[attribute.option])
+        for attribute in attributes
+        if attribute.option in values
+    }
+
+
+# --------------------------------------------------------------------------- user payloads
+
+
+def validate_user_values(values, prefix=""):
+    """Checks the user options a task or a sync row sets; raises ScimOptionError."""
+    for option in ("user_name", "email"):
+        if values.get(option) is not None:
+            check_email(values[option], prefix + option)
+    if values.get("display_name") is not None and not str(values["display_name"]).strip():
+        raise ScimOptionError("%sdisplay_name must not be empty." % prefix, prefix + "display_name")
+    for role in values.get("roles") or []:
+        check_role(role, prefix + "roles")
+
+
+def user_create_payload(wanted):
+    """A full SCIM user for POST; a new user is active unless told otherwise."""
+    payload = {"schemas": [USER_SCHEMA], "userName": wanted["user_name"]}
+    name = {}
+    for option, part in (
+        ("display_name", "formatted"),
+        ("given_name", "givenName"),
+        ("family_name", "familyName"),
+    ):
+        if wanted.get(option) is not None:
+            name[part] = wanted[option]
+    if name:
+        payload["name"] = name
+    payload["emails"] = [
+        {"value": wanted.get("email") or wanted["user_name"], "type": "work", "primary": True}
+    ]
+    if wanted.get("title") is not None:
+        payload["title"] = wanted["title"]
+    payload["active"] = True if wanted.get("active") is None else bool(wanted["active"])
+    if wanted.get("roles") is not None:
+        payload["roles"] = [{"value": role} for role in wanted["roles"]]
+    if wanted.get("external_id") is not None:
+        payload["externalId"] = wanted["external_id"]
+    return payload
+
+
+def user_patch_operations(resource, wanted, options):
+    """``replace`` operations for the changed options (Datadog refuses ``remove`` on users)."""
+    by_option = {attribute.option: attribute for attribute in USER_ATTRIBUTES}
+    operations = []
+    for option in options:
+        value = wanted[option]
+        if option == "email" and _primary_email(resource) is None:
+            # A filtered path has nothing to replace on a user without emails.
+            operations.append(
+                {
+                    "op": "add",
+                    "path": "emails",
+                    "value": [{"value": value, "type": "work", "primary": True}],
+                }
+            )
+            continue
+        if option == "roles":
+            value = [{"value": role} for role in value]
+        elif option == "active":
+            value = bool(value)
+        operations.append({"op": "replace", "path": by_option[option].path, "value": value})
+    return operations
+
+
+def predict_user(resource, wanted):
+    """The user as the server should return it after the write (check mode, 204 answers)."""
+    if resource is None:
+        predicted = user_create_payload(wanted)
+        predicted["id"] = None
+        return predicted
+    predicted = dict(resource)
+    if "name" in predicted:
+        predicted["name"] = dict(predicted["name"])
+    for option, value in wanted.items():
+        if option == "user_name":
+            if value.casefold() != str(resource.get("userName", "")).casefold():
+                predicted["userName"] = value
+        elif option in ("display_name", "given_name", "family_name"):
+            part = {"display_name": "formatted", "given_name": "givenName"}.get(
+                option, "familyName"
+            )
+            predicted.setdefault("name", {})[part] = value
+        elif option == "email":
+            predicted["emails"] = [{"value": value, "type": "work", "primary": True}]
+        elif option == "title":
+            predicted["title"] = value
+        elif option == "active":
+            predicted["active"] = bool(value)
+        elif option == "roles":
+            predicted["roles"] = [{"value": role} for role in value]
+        elif option == "external_id":
+            predicted["externalId"] = value
+    return predicted
+
+
+# --------------------------------------------------------------------------- group payloads
+
+
+def group_create_payload(wanted, member_ids):
+    payload = {"schemas": [GROUP_SCHEMA], "displayName": wanted["display_name"]}
+    if wanted.get("external_id") is not None:
+        payload["externalId"] = wanted["external_id"]
+    if member_ids:
+        payload["members"] = [{"value": member_id} for member_id in member_ids]
+    return payload
+
+
+def group_rename_operations(wanted, options):
+    """One ``replace`` without a path: Datadog and RFC servers both take a value object."""
+    value = {}
+    for option in options:
+        value["displayName" if option == "display_name" else "externalId"] = wanted[option]
+    return [{"op": "replace", "value": value}] if value else []
+
+
+def member_operations(add_ids, remove_ids):
+    """Membership changes as PATCH operations: one ``add`` with every new member, and one
+    ``remove`` per leaving member with a ``members[value eq "..."]`` path, the form both
+    Datadog and RFC-strict servers accept (scim2-server refuses ``remove`` with a value)."""
+    operations = []
+    if add_ids:
+        operations.append(
+            {"op": "add", "path": "members", "value": [{"value": i} for i in add_ids]}
+        )
+    for member_id in remove_ids:
+        operations.append({"op": "remove", "path": "members[value eq %s]" % _quoted(member_id)})
+    return operations
+
+
+def _quoted(value):
+    # The filter syntax of a PATCH path is the one of list filters: reuse its escaping.
+    return scim_filter_eq("value", value)[len("value eq "):]
+
+
+def member_ids(group):
+    members = group.get("members") if isinstance(group, dict) else None
+    if not isinstance(members, list):
+        return []
+    return [entry["value"] for entry in members if isinstance(entry, dict) and entry.get("value")]
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+def _ambiguous(noun, option, value, matches):
+    ids = ", ".join(sorted(str(match.get("id")) for match in matches))
+    return ScimError(
+        "%d %ss match %s %r (ids: %s); give the id instead." % (len(matches), noun, option, value, ids),
+        operation="find %s" % noun,
+    )
+
+
+def find_user(client, user_name=None, user_id=None):
+    """The user with this id, or with this user name compared case-insensitively, or None."""
+    if user_id:
+        return client.get_resource("Users", user_id)
+    found = client.list_resources(
+        "Users", filter=scim_filter_eq("userName", user_name), operation="find user"
+    )
+    # The server's filter is a hint; the match that counts is made here, as the contract says.
+    matches = [
+        user for user in found if str(user.get("userName", "")).casefold() == user_name.casefold()
+    ]
+    if len(matches) > 1:
+        raise _ambiguous("user", "user_name", user_name, matches)
+    return matches[0] if matches else None
+
+
+def find_group(client, display_name=None, group_id=None, external_id=None):
+    """The group with this id, exact display name, or external id, or None."""
+    if group_id:
+        return client.get_resource("Groups", group_id)
+    if display_name is not None:
+        option, attribute, value = "display_name", "displayName", display_name
+    else:
+        option, attribute, value = "external_id", "externalId", external_id
+    found = client.list_resources(
+        "Groups", filter=scim_filter_eq(attribute, value), operation="find group"
+    )
+    matches = [group for group in found if group.get(attribute) == value]
+    if len(matches) > 1:
+        raise _ambiguous("group", option, value, matches)
+    return matches[0] if matches else None
+
+
+class UserDirectory:
+    """Resolves user names to ids and back, once per run, at the lowest request cost.
+
+    Resolving a few references costs one request each; resolving many costs the pages of the
+    full user list. The directory asks the server how many users there are (one request for
+    one object) and picks whichever of the two sends fewer requests.
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self._by_id = {}
+        self._by_name = {}
+        self._complete = False
+        self._total = None
+
+    def remember(self, user):
+        if isinstance(user, dict) and user.get("id"):
+            self._by_id[user["id"]] = user
+            if user.get("userName"):
+                self._by_name[str(user["userName"]).casefold()] = user
+
+    def load_all(self):
+        if not self._complete:
+            for user in self.client.list_resources("Users", operation="list users"):
+                self.remember(user)
+            self._complete = True
+        return list(self._by_id.values())
+
+    def _user_total(self):
+        if self._total is None:
+            body = self.client.request(
+                "GET",
+                self.client.collection_path("Users"),
+                "count users",
+                params={"startIndex": 1, "count": 1},
+                ok=(200,),
+            ).body or {}
+            total = body.get("totalResults")
+            self._total = total if isinstance(total, int) else 0
+        return self._total
+
+    def _known(self, reference):
+        if is_user_name(reference):
+            return self._by_name.get(reference.casefold())
+        return self._by_id.get(reference)
+
+    def resolve(self, references):
+        """Maps each reference (user name or id) to its user; missing ones map to None."""
+        unknown = [ref for ref in dict.fromkeys(references) if self._known(ref) is None]
+        if unknown and not self._complete:
+            pages = math.ceil(self._user_total() / 100.0) if len(unknown) > 1 else len(unknown)
+            if len(unknown) > pages:
+                self.load_all()
+            else:
+                for reference in unknown:
+                    if is_user_name(reference):
+                        user = find_user(self.client, user_name=reference)
+                    else:
+                        user = self.client.get_resource("Users", reference, operation="find user")
+                    self.remember(user)
+        return {ref: self._known(ref) for ref in references}
+
+    def names_of(self, ids):
+        """User names of the given ids; an id that names no user stays as it is."""
+        resolved = self.resolve(list(ids))
+        return {
+            user_id: (user.get("userName") if user else user_id) for user_id, user in resolved.items()
+        }
+
+
+# --------------------------------------------------------------------------- outcome
+
+
+class Outcome:
+    """What one task did: the ``changed`` flag, the resource, and both sides of the diff."""
+
+    def __init__(self):
+        self.changed = False
+        self.before = {}
+        self.after = {}
+        self.warnings = []
+        self.extra = {}
+
+    def result(self, diff_mode, **values):
+        result = dict(changed=self.changed, **values)
+        result.update(self.extra)
+        if diff_mode:
+            result["diff"] = {"before": self.before, "after": self.after}
+        return result
+
+
+def note_progress(err, changed, **details):
+    """Marks a ScimError with what the task had already done when it failed."""
+    err.changed = err.changed or changed
+    err.details.update({key: value for key, value in details.items() if value is not None})
+    return err
+
+
+# --------------------------------------------------------------------------- user writes
+
+
+class UserEngine:
+    """Ensures one user is present with given attributes, or absent."""
+
+    def __init__(self, client, check_mode, warn):
+        self.client = client
+        self.check_mode = check_mode
+        self.warn = warn
+
+    def find(self, user_name=None, user_id=None):
+        return find_user(self.client, user_name=user_name, user_id=user_id)
+
+    def ensure_present(self, resource, wanted, outcome):
+        """Creates the user or PATCHes the options that differ; returns the user."""
+        managed = [option for option in USER_OPTIONS if option in wanted]
+        if resource is None:
+            outcome.changed = True
+            outcome.before = {}
+            outcome.after = diff_view(USER_ATTRIBUTES, self._created_values(wanted))
+            if self.check_mode:
+                return predict_user(None, wanted)
+            return self._create(wanted)
+
+        outcome.before = diff_view(
+            USER_ATTRIBUTES, current_values(USER_ATTRIBUTES, resource, managed)
+        )
+        changed = changed_options(USER_ATTRIBUTES, resource, wanted)
+        after = dict(outcome.before)
+        after.update({option: wanted[option] for option in changed})
+        outcome.after = diff_view(USER_ATTRIBUTES, after)
+        if not changed:
+            return resource
+        outcome.changed = True
+        if self.check_mode:
+            return predict_user(resource, {option: wanted[option] for option in changed})
+        operations = user_patch_operations(resource, wanted, changed)
+        updated = self.client.patch_resource("Users", resource["id"], operations)
+        if updated is None:
+            updated = self.client.get_resource("Users", resource["id"]) or predict_user(
+                resource, wanted
+            )
+        self._warn_unapplied_roles(wanted, updated)
+        return updated
+
+    def _created_values(self, wanted):
+        values = dict(wanted)
+        values.setdefault("email", wanted["user_name"])
+        values.setdefault("active", True)
+        return values
+
+    def _create(self, wanted):
+        payload = user_create_payload(wanted)
+
+        def find_existing():
+            return self.find(user_name=wanted["user_name"])
+
+        try:
+            created = self.client.create_resource("Users", payload, find_existing)
+        except ScimError as err:
+            if err.status != 409:
+                raise
+            # The user exists but the lookup did not see it (a server that hides inactive
+            # users from filters, or matches case-sensitively): take it if it can be found.
+            existing = find_existing()
+            if existing is None:
+                raise ScimError(
+                    "Could not create user %r: the server says it already exists (409) but does "
+                    "not list it; it may be deactivated and hidden from lists. Give its id to "
+                    "manage it." % wanted["user_name"],
+                    operation="create user",
+                    status=409,
+                    path=err.path,
+                    url=err.url,
+                    server_message=err.server_message,
+                )
+            return self.ensure_present(existing, wanted, Outcome())
+        if created and created.get("active") is False and wanted.get("active") is not False:
+            # A server that answers a POST for a deactivated user with that user: reactivate.
+            return self.ensure_present(created, wanted, Outcome())
+        self._warn_unapplied_roles(wanted, created)
+        return created
+
+    def _warn_unapplied_roles(self, wanted, resource):
+        if wanted.get("roles") is None or not isinstance(resource, dict) or "roles" not in resource:
+            return
+        applied = {role.lower() for role in _role_values(resource)}
+        missing = sorted(role for role in wanted["roles"] if role.lower() not in applied)
+        if missing:
+            self.warn(
+                "The server did not apply the roles %s to user %r; Datadog ignores role UUIDs "
+                "that do not exist in the organisation and gives the default role instead."
+                % (", ".join(missing), resource.get("userName"))
+            )
+
+    def ensure_absent(self, resource, action, outcome):
+        """Deactivates (``active: false``) or DELETEs the user; returns what is left of it."""
+        if resource is None:
+            return None
+        if action == "deactivate":
+            outcome.before = {"active": resource.get("active") is not False}
+            outcome.after = {"active": False}
+            if resource.get("active") is False:
+                return resource
+            outcome.changed = True
+            if self.check_mode:
+                return predict_user(resource, {"active": False})
+            updated = self.client.patch_resource(
+                "Users", resource["id"], [{"op": "replace", "path": "active", "value": False}],
+                operation="deactivate user",
+            )
+            return updated or self.client.get_resource("Users", resource["id"])
+        outcome.changed = True
+        outcome.before = diff_view(USER_ATTRIBUTES, current_values(USER_ATTRIBUTES, resource))
+        outcome.after = {}
+        if not self.check_mode:
+            self.client.delete_resource("Users", resource["id"])
+        return None
+
+
+# --------------------------------------------------------------------------- membership
+
+
+MISSING_USERS_CHOICES = ("fail", "warn", "ignore")
+
+
+class MembershipPlan:
+    """Which members to add and remove, in ids, with the names the diff and result show."""
+
+    def __init__(self):
+        self.add_ids = []
+        self.remove_ids = []
+        self.added = []
+        self.removed = []
+        self.predicted_names = []
+        self.before_names = []
+        self.after_names = []
+
+    @property
+    def changes(self):
+        return bool(self.add_ids or self.remove_ids or self.predicted_names)
+
+
+class MembershipEngine:
+    """Plans and writes membership changes of one group, resolving users once per run."""
+
+    def __init__(self, client, check_mode, warn, directory=None):
+        self.client = client
+        self.check_mode = check_mode
+        self.warn = warn
+        self.directory = directory or UserDirectory(client)
+
+    def resolve(self, references, missing_users, option):
+        """Ids of the referenced users, and the user names that are missing.
+
+        In check mode a missing user name is not an error whatever ``missing_users`` says:
+        an earlier task of the same play (not run, because of check mode) would have created
+        it; it is predicted as an addition, with a warning.
+        """
+        resolved = self.directory.resolve(references)
+        ids = []
+        missing = []
+        for reference in dict.fromkeys(references):
+            user = resolved.get(reference)
+            if user is None:
+                missing.append(reference)
+            elif user["id"] not in ids:
+                ids.append(user["id"])
+        predicted = []
+        if missing and self.check_mode:
+            predicted = [ref for ref in missing if is_user_name(ref)]
+            if predicted:
+                self.warn(
+                    "Users not found: %s. In check mode they are shown as added, on the "
+                    "assumption that an earlier task creates them." % ", ".join(sorted(predicted))
+                )
+            missing = [ref for ref in missing if not is_user_name(ref)]
+        if missing:
+            if missing_users == "fail":
+                raise ScimOptionError(
+                    "%s names users that do not exist: %s. Create them first, or set "
+                    "missing_users to warn or ignore." % (option, ", ".join(sorted(missing))),
+                    option,
+                )
+            if missing_users == "warn":
+                self.warn("Users not found, left out: %s." % ", ".join(sorted(missing)))
+        return ids, predicted
+
+    def plan(self, current_ids, wanted_ids, state, predicted_names=()):
+        plan = MembershipPlan()
+        current = list(dict.fromkeys(current_ids))
+        current_set = set(current)
+        wanted_set = set(wanted_ids)
+        if state in ("present", "exact"):
+            plan.add_ids = [i for i in dict.fromkeys(wanted_ids) if i not in current_set]
+        if state == "absent":
+            plan.remove_ids = [i for i in current if i in wanted_set]
+        elif state == "exact":
+            plan.remove_ids = [i for i in current if i not in wanted_set]
+        plan.predicted_names = sorted(set(predicted_names))
+
+        names = self.directory.names_of(current + plan.add_ids)
+        plan.before_names = sorted(names[i] for i in current)
+        removed = set(plan.remove_ids)
+        after = [names[i] for i in current if i not in removed]
+        after += [names[i] for i in plan.add_ids] + list(plan.predicted_names)
+        plan.after_names = sorted(after)
+        plan.added = sorted([names[i] for i in plan.add_ids] + list(plan.predicted_names))
+        plan.removed = sorted(names[i] for i in plan.remove_ids)
+        return plan
+
+    def apply(self, group, plan):
+        """Writes the plan in one PATCH (split only when the server refuses its size)."""
+        if not (plan.add_ids or plan.remove_ids) or self.check_mode:
+            return group
+        operations = member_operations(plan.add_ids, plan.remove_ids)
+        answer = self._patch_in_chunks(group["id"], operations)
+        return answer if answer is not None else self.client.get_resource("Groups", group["id"])
+
+    def _patch_in_chunks(self, group_id, operations):
+        try:
+            return self.client.patch_resource(
+                "Groups", group_id, operations, operation="update group members"
+            )
+        except ScimError as err:
+            # 413: the server takes fewer operations or members per request than were sent.
+            if err.status != 413 or not _splittable(operations):
+                raise
+        first, second = _split(operations)
+        answer = self._patch_in_chunks(group_id, first)
+        return self._patch_in_chunks(group_id, second) or answer
+
+
+def _splittable(operations):
+    return len(operations) > 1 or (
+        len(operations) == 1 and operations[0]["op"] == "add" and len(operations[0]["value"]) > 1
+    )
+
+
+def _split(operations):
+    if len(operations) > 1:
+        middle = len(operations) // 2
+        return operations[:middle], operations[middle:]
+    values = operations[0]["value"]
+    middle = len(values) // 2
+    return (
+        [dict(operations[0], value=values[:middle])],
+        [dict(operations[0], value=values[middle:])],
+    )
