@@ -67,7 +67,10 @@ class Emulator:
         self._httpd = _Server((self.config.host, self.config.port), _Handler)
         self._httpd.emulator = self
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="datadog-scim-emulator", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="datadog-scim-emulator",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -187,6 +190,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, each answer
+    # on a kept-alive connection would wait for a delayed ACK (about 40 ms).
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server dispatches to)
