@@ -601,7 +601,7 @@ class ScimClient:
             attempt = self._send(method, url, json, params)
 
             if attempt.status is not None:
-                self._note_rate_limit(attempt.response, operation)
+                self._note_rate_limit(attempt, method, path, operation)
                 if attempt.status in ok or (attempt.status == 404 and missing_ok):
                     return self._success(attempt, method, path, operation, after_lost_answer)
                 if attempt.status != 429 and attempt.status not in TRANSIENT_STATUSES:
@@ -715,22 +715,9 @@ class ScimClient:
         return found
 
     def _wait_before_retry(self, attempt, method, path, operation, retry):
-        headers = attempt.response.headers if attempt.response is not None else {}
-        delay = None
-        source = "back-off"
-        if attempt.status == 429:
-            delay = parse_rate_limit_reset(headers.get("X-RateLimit-Reset"))
-            source = "X-RateLimit-Reset"
-            if not delay:
-                delay = parse_retry_after(headers.get("Retry-After"))
-                source = "Retry-After"
-        elif attempt.status is not None:
-            delay = parse_retry_after(headers.get("Retry-After"))
-            source = "Retry-After"
+        delay, source = _server_delay(attempt)
         if not delay:
-            delay = self.backoff_delay(retry)
-            source = "back-off"
-
+            delay, source = self.backoff_delay(retry), "back-off"
         message = "%s: %s %s %s; retry %d of %d in %.1f s (%s)." % (
             operation,
             method,
@@ -744,11 +731,8 @@ class ScimClient:
         if source == "back-off":
             self._wait(delay, method, path, operation, attempt.status, message)
         else:
-            # The server's wait holds for every thread: close the gate for all of them.
+            # _note_rate_limit has closed the gate; the next pass through it does the wait.
             self._emit_log(message)
-            if delay > LONG_WAIT:
-                self._emit_warn(message)
-            self._close_gate(delay, attempt.status)
 
     def backoff_delay(self, retry):
         """Equal-jitter exponential back-off: between half and all of min(cap, base * 2^n)."""
@@ -758,27 +742,38 @@ class ScimClient:
     # ----------------------------------------------------------------- rate gate
 
     def _close_gate(self, seconds, status):
-        with self._lock:
-            until = self._clock() + seconds
-            if until > self._gate_until:
-                self._gate_until = until
-                self._gate_status = status
-
-    def _note_rate_limit(self, response, operation):
-        """Hold every thread until the window resets once the server says none are left."""
-        remaining_values = _seconds_values(response.headers.get("X-RateLimit-Remaining"))
-        if not remaining_values or min(remaining_values) > 0:
-            return
-        reset = parse_rate_limit_reset(response.headers.get("X-RateLimit-Reset"))
-        if not reset:
-            return
+        """Hold every thread for seconds; True when the gate was open until now."""
         with self._lock:
             now = self._clock()
             was_open = self._gate_until <= now
-            if now + reset > self._gate_until:
-                self._gate_until = now + reset
-                self._gate_status = None
-        if was_open:
+            if now + seconds > self._gate_until:
+                self._gate_until = now + seconds
+                self._gate_status = status
+        return was_open
+
+    def _note_rate_limit(self, attempt, method, path, operation):
+        """Close the gate when the server asks for a wait or says no requests are left.
+
+        Closing it for every thread, not only the one that got the answer, keeps the
+        others from spending the window on answers that can only be 429.
+        """
+        delay, source = _server_delay(attempt)
+        if delay:
+            if self._close_gate(delay, attempt.status) and delay > LONG_WAIT:
+                self._emit_warn(
+                    "%s: %s %s %s; every request waits %.0f s (%s)."
+                    % (operation, method, path, _outcome(attempt), delay, source)
+                )
+            return
+
+        headers = attempt.response.headers
+        remaining = _seconds_values(headers.get("X-RateLimit-Remaining"))
+        if not remaining or min(remaining) > 0:
+            return
+        reset = parse_rate_limit_reset(headers.get("X-RateLimit-Reset"))
+        if not reset:
+            return
+        if self._close_gate(reset, None):
             message = "%s: rate limit reached; holding requests for %.1f s until it resets." % (
                 operation,
                 reset,
@@ -893,6 +888,22 @@ class ScimClient:
 
 def _singular(kind):
     return SINGULAR_KIND.get(kind, str(kind).lower())
+
+
+def _server_delay(attempt):
+    """The wait the server asked for, as (seconds or None, header name)."""
+    if attempt.response is None:
+        return None, None
+    headers = attempt.response.headers
+    if attempt.status == 429:
+        reset = parse_rate_limit_reset(headers.get("X-RateLimit-Reset"))
+        if reset:
+            return reset, "X-RateLimit-Reset"
+    if attempt.status == 429 or attempt.status in TRANSIENT_STATUSES:
+        retry_after = parse_retry_after(headers.get("Retry-After"))
+        if retry_after:
+            return retry_after, "Retry-After"
+    return None, None
 
 
 def _exception_text(exc):
