@@ -184,6 +184,9 @@ class Emulator:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 drops connection attempts of a burst of clients, which then
+    # wait a whole second for the SYN to be sent again.
+    request_queue_size = 128
     allow_reuse_address = True
     emulator: Emulator
 
