@@ -13,6 +13,7 @@ from typing import Any
 DELETE_USER_CHOICES = ("disable", "remove")
 DUPLICATE_USER_POST_CHOICES = ("conflict", "existing")
 INACTIVE_USERS_CHOICES = ("listed", "hidden")
+ERROR_BODY_CHOICES = ("datadog", "scim")
 FAULT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 FAULT_RATES = ("fault_5xx", "fault_429", "fault_drop", "fault_lost")
 
@@ -51,6 +52,7 @@ class EmulatorConfig:
     case_sensitive_user_names: bool = False
     require_email_user_name: bool = True
     foreign_locations: bool = True
+    error_body: str = "datadog"
 
     rate_limit: int = 10000
     rate_period: float = 10.0
@@ -72,6 +74,7 @@ class EmulatorConfig:
         _check_choice("delete_user", self.delete_user, DELETE_USER_CHOICES)
         _check_choice("duplicate_user_post", self.duplicate_user_post, DUPLICATE_USER_POST_CHOICES)
         _check_choice("inactive_users", self.inactive_users, INACTIVE_USERS_CHOICES)
+        _check_choice("error_body", self.error_body, ERROR_BODY_CHOICES)
         if not isinstance(self.max_page_size, int) or self.max_page_size < 1:
             raise ConfigError(f"max_page_size must be a positive integer, not {self.max_page_size!r}")
         if not isinstance(self.rate_limit, int) or self.rate_limit < 1:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .config import ConfigError, EmulatorConfig
 from .directory import Directory, StatePersister
-from .errors import ApiError
+from .errors import ApiError, error_body
 from .resources import DEFAULT_ROLES, RoleTable, read_json_object
 from .scim import ScimApi
 from .seeding import seed_directory
@@ -242,23 +242,25 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault == "5xx":
             status = emulator.faults.server_error_status()
-            self._answer_scim(entry, status, {"errors": ["Internal Server Error"]},
+            self._answer_scim(entry, status, _error(status, "Internal Server Error", config),
                               emulator.rate_limiter.peek(), config)
             return
         if fault == "429":
             headers = emulator.rate_limiter.peek()
             headers["X-RateLimit-Remaining"] = "0"
             headers["X-RateLimit-Reset"] = str(FAULT_429_RESET_SECONDS)
-            self._answer_scim(entry, 429, {"errors": ["Too many requests"]}, headers, config)
+            self._answer_scim(entry, 429, _error(429, "Too many requests", config), headers,
+                              config)
             return
 
         if not emulator.authorized(self.headers, config):
-            self._answer_scim(entry, 403, {"errors": ["Forbidden"]},
+            self._answer_scim(entry, 403, _error(403, "Forbidden", config),
                               emulator.rate_limiter.peek(), config)
             return
         allowed, headers = emulator.rate_limiter.take()
         if not allowed:
-            self._answer_scim(entry, 429, {"errors": ["Too many requests"]}, headers, config)
+            self._answer_scim(entry, 429, _error(429, "Too many requests", config), headers,
+                              config)
             return
 
         status, body = self._run_scim(path, query, raw_body, config)
@@ -275,13 +277,13 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> tuple[int, dict[str, Any] | None]:
         content_type = (self.headers.get("Content-Type") or "").partition(";")[0].strip().lower()
         if raw_body and content_type and content_type not in JSON_TYPES:
-            return 415, {"errors": [f"Unsupported content type {content_type}"]}
+            return 415, _error(415, f"Unsupported content type {content_type}", config)
         host = self.headers.get("Host") or f"{config.host}:{self.server.server_address[1]}"
         root_url = f"http://{host}{SCIM_ROOT}"
         try:
             return self.server.emulator.scim.handle(self.command, path, query, raw_body, root_url)
         except ApiError as error:
-            return error.status, error.body()
+            return error.status, error.body(config.error_body)
 
     def _answer_scim(
         self,
@@ -356,6 +358,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _error(status: int, message: str, config: EmulatorConfig) -> dict[str, Any]:
+    return error_body(status, message, config.error_body)
 
 
 def _one_of(candidate: str, keys: list[str]) -> bool:
