@@ -410,6 +410,143 @@ def integration_against_peer():
         return run_integration("scim2-server", config)
 
 
+def step_docs():
+    stage_collection()
+    code, _output = run(
+        "docs",
+        ["antsibull-docs", "lint-collection-docs", "--plugin-docs", "--skip-rstcheck", "."],
+        cwd=STAGED,
+    )
+    return StepResult(1 if code == 0 else 0, 0 if code == 0 else 1)
+
+
+def step_changelog():
+    """Lints the fragments, then releases them in the staged copy to check CHANGELOG.md."""
+    stage_collection()
+    passed = failed = 0
+    code, _output = run("changelog", ["antsibull-changelog", "lint"], cwd=STAGED)
+    passed, failed = (passed + 1, failed) if code == 0 else (passed, failed + 1)
+
+    version = re.search(
+        r"^version:\s*(\S+)",
+        open(os.path.join(STAGED, "galaxy.yml"), encoding="utf-8").read(),
+        re.M,
+    ).group(1)
+    fragments_dir = os.path.join(STAGED, "changelogs", "fragments")
+    fragment_count = len([n for n in os.listdir(fragments_dir) if n.endswith((".yml", ".yaml"))])
+    code, _output = run(
+        "changelog",
+        ["antsibull-changelog", "release", "--version", version, "--date", "2026-01-01"],
+        cwd=STAGED,
+    )
+    changelog_path = os.path.join(STAGED, "CHANGELOG.md")
+    released = code == 0 and os.path.exists(changelog_path) and fragment_count > 0
+    if released:
+        text = open(changelog_path, encoding="utf-8").read()
+        released = ("v" + version) in text
+    passed, failed = (passed + 1, failed) if released else (passed, failed + 1)
+    return StepResult(passed, failed)
+
+
+# What a user needs from the built tarball, and what must stay out of it.
+PACKAGE_MUST_HOLD = ("plugins/modules/", "plugins/module_utils/", "meta/runtime.yml", "README.md")
+PACKAGE_MUST_NOT_HOLD = ("emulator/", "tests/", ".ci/", "Makefile", ".venv/", "build/")
+
+
+def step_package():
+    """Builds the tarball, checks what it holds, installs it and runs a playbook from it."""
+    stage_collection()
+    dist = os.path.join(BUILD, "dist")
+    shutil.rmtree(dist, ignore_errors=True)
+    os.makedirs(dist)
+    code, _output = run(
+        "package",
+        ["ansible-galaxy", "collection", "build", "--force", "--output-path", dist],
+        cwd=STAGED,
+    )
+    tarballs = [name for name in os.listdir(dist) if name.endswith(".tar.gz")]
+    if code != 0 or len(tarballs) != 1:
+        return StepResult(0, 1, note="the collection did not build")
+    tarball = os.path.join(dist, tarballs[0])
+
+    import tarfile  # noqa: PLC0415
+
+    with tarfile.open(tarball) as archive:
+        names = archive.getnames()
+    passed = failed = 0
+    for prefix in PACKAGE_MUST_HOLD:
+        ok = any(name.startswith(prefix) for name in names)
+        passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+        if not ok:
+            print(f"  package lacks {prefix}")
+    for prefix in PACKAGE_MUST_NOT_HOLD:
+        ok = not any(name.startswith(prefix) for name in names)
+        passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+        if not ok:
+            print(f"  package holds {prefix}, which users do not need")
+
+    installed = os.path.join(BUILD, "package", "collections")
+    shutil.rmtree(os.path.join(BUILD, "package"), ignore_errors=True)
+    code, _output = run(
+        "package",
+        [
+            "ansible-galaxy",
+            "collection",
+            "install",
+            "--offline",
+            "--force",
+            "-p",
+            installed,
+            tarball,
+        ],
+        env=environment(ANSIBLE_COLLECTIONS_PATH=installed),
+    )
+    passed, failed = (passed + 1, failed) if code == 0 else (passed, failed + 1)
+    if code == 0:
+        passed_run = package_smoke_run(installed)
+        passed, failed = (passed + 1, failed) if passed_run else (passed, failed + 1)
+    return StepResult(passed, failed)
+
+
+def package_smoke_run(installed):
+    """Runs the installed collection's onboarding playbook against a fresh emulator."""
+    playbook = os.path.join(
+        installed, "ansible_collections", "scimops", "datadog", "playbooks", "onboard.yml"
+    )
+    if not os.path.exists(playbook):
+        print("  the installed collection has no playbooks/onboard.yml")
+        return False
+    users = [
+        {
+            "user_name": "package.check@example.com",
+            "display_name": "Package Check",
+            "groups": ["Package Check Team"],
+        },
+    ]
+    with emulator_server("emulator-package") as emulator:
+        env = environment(
+            ANSIBLE_COLLECTIONS_PATH=installed,
+            DD_SCIM_URL=f"http://127.0.0.1:{emulator.port}/api/v2/scim",
+            DD_APP_KEY=INTEGRATION_KEY,
+        )
+        code, output = run(
+            "package",
+            [
+                "ansible-playbook",
+                "scimops.datadog.onboard",
+                "-e",
+                json.dumps(
+                    {
+                        "datadog_scim_onboard_users": users,
+                        "datadog_scim_onboard_create_groups": True,
+                    }
+                ),
+            ],
+            env=env,
+        )
+    return code == 0 and INTEGRATION_KEY not in output
+
+
 STEPS = {
     "sanity": step_sanity,
     "units": step_units,
@@ -417,6 +554,9 @@ STEPS = {
     "python-lint": step_python_lint,
     "emulator": step_emulator,
     "integration": step_integration,
+    "docs": step_docs,
+    "changelog": step_changelog,
+    "package": step_package,
 }
 
 
