@@ -31,8 +31,8 @@ options:
   app_key:
     description:
       - The Datadog application key the requests are made with.
-      - Sent as C(Authorization: Bearer <app_key>), or as the C(DD-APPLICATION-KEY) header when
-        O(api_key) is set.
+      - "Sent as C(Authorization: Bearer <app_key>), or as the C(DD-APPLICATION-KEY) header when
+        O(api_key) is set."
       - Use the key of a service account. A key owned by a person is revoked when that person
         is offboarded, and provisioning stops working with it.
       - The key's owner needs the permissions C(user_access_invite) and C(user_access_manage).
@@ -69,7 +69,7 @@ options:
       - A 429 answer waits for the time in its C(X-RateLimit-Reset) header, then its
         C(Retry-After) header; other retries wait an exponential back-off with jitter.
       - GET, PUT, PATCH and DELETE requests are retried after 5xx answers and connection errors.
-        A create request (POST) whose answer is a 5xx or is lost is not repeated blindly: the
+        A create request (POST) whose answer is a 5xx or is lost is not repeated blindly; the
         object is looked up first, and only if it does not exist is the request sent again.
     type: int
     default: 5

@@ -770,8 +770,8 @@ class ScimClient:
         remaining = _seconds_values(headers.get("X-RateLimit-Remaining"))
         if not remaining or min(remaining) > 0:
             return
-        reset = parse_rate_limit_reset(headers.get("X-RateLimit-Reset"))
-        if not reset:
+        reset = parse_rate_limit_reset(headers.get("X-RateLimit-Reset")) or 0.0
+        if reset <= 0:
             return
         if self._close_gate(reset, None):
             message = "%s: rate limit reached; holding requests for %.1f s until it resets." % (

@@ -694,7 +694,7 @@ class TestWire:
     def test_connections_are_reused(self):
         with LoopbackServer(lambda request: (200, {}, USER)) as server:
             client = make_wire_client(server)
-            for _ in range(5):
+            for _round in range(5):
                 client.get_resource("Users", "u-1")
         assert len(server.received) == 5
         assert len(server.client_ports) == 1
@@ -830,7 +830,7 @@ class TestRateGate:
         done = []
 
         def work():
-            for _ in range(total_requests):
+            for _item in range(total_requests):
                 with todo_lock:
                     if not todo:
                         return
@@ -838,7 +838,7 @@ class TestRateGate:
                 done.append(kit.client.get_resource("Users", "u-%d" % number))
 
         started = time.monotonic()
-        threads = [threading.Thread(target=work) for _ in range(concurrency)]
+        threads = [threading.Thread(target=work) for _worker in range(concurrency)]
         for thread in threads:
             thread.start()
         for thread in threads:
