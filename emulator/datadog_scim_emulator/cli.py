@@ -30,10 +30,20 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--port-file", help="write the chosen port to this file once listening")
 
     auth = parser.add_argument_group("credentials")
-    auth.add_argument("--app-key", action="append", default=[], dest="app_keys",
-                      help="accepted application key (repeatable); none means no auth check")
-    auth.add_argument("--api-key", action="append", default=[], dest="api_keys",
-                      help="accepted DD-API-KEY (repeatable); none means any non-empty one")
+    auth.add_argument(
+        "--app-key",
+        action="append",
+        default=[],
+        dest="app_keys",
+        help="accepted application key (repeatable); none means no auth check",
+    )
+    auth.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        dest="api_keys",
+        help="accepted DD-API-KEY (repeatable); none means any non-empty one",
+    )
 
     state = parser.add_argument_group("state")
     state.add_argument("--state-file", help="keep users and groups in this JSON file")
@@ -41,31 +51,51 @@ def build_parser() -> argparse.ArgumentParser:
 
     switches = parser.add_argument_group("Datadog behaviour switches")
     switches.add_argument("--delete-user", choices=DELETE_USER_CHOICES, default="disable")
-    switches.add_argument("--duplicate-user-post", choices=DUPLICATE_USER_POST_CHOICES,
-                          default="conflict")
+    switches.add_argument(
+        "--duplicate-user-post", choices=DUPLICATE_USER_POST_CHOICES, default="conflict"
+    )
     switches.add_argument("--inactive-users", choices=INACTIVE_USERS_CHOICES, default="listed")
     switches.add_argument("--max-page-size", type=int, default=100)
-    switches.add_argument("--return-undocumented", action="store_true",
-                          help="return externalId, givenName and familyName of users")
-    switches.add_argument("--uneven-pages", action="store_true",
-                          help="answer pages shorter than asked, by a varying amount")
-    switches.add_argument("--total-drift", action="store_true",
-                          help="make totalResults change from page to page")
-    switches.add_argument("--teams-disabled", action="store_false", dest="teams_enabled",
-                          help="answer every /Groups request as an org without team provisioning")
+    switches.add_argument(
+        "--return-undocumented",
+        action="store_true",
+        help="return externalId, givenName and familyName of users",
+    )
+    switches.add_argument(
+        "--uneven-pages",
+        action="store_true",
+        help="answer pages shorter than asked, by a varying amount",
+    )
+    switches.add_argument(
+        "--total-drift", action="store_true", help="make totalResults change from page to page"
+    )
+    switches.add_argument(
+        "--teams-disabled",
+        action="store_false",
+        dest="teams_enabled",
+        help="answer every /Groups request as an org without team provisioning",
+    )
     switches.add_argument("--teams-disabled-status", type=int, default=403, choices=(400, 403, 404))
     switches.add_argument("--case-sensitive-user-names", action="store_true")
-    switches.add_argument("--allow-any-user-name", action="store_false",
-                          dest="require_email_user_name",
-                          help="accept a userName that is not an email address")
-    switches.add_argument("--local-locations", action="store_false", dest="foreign_locations",
-                          help="point meta.location and $ref into this server, not app.datadoghq.com")
+    switches.add_argument(
+        "--allow-any-user-name",
+        action="store_false",
+        dest="require_email_user_name",
+        help="accept a userName that is not an email address",
+    )
+    switches.add_argument(
+        "--local-locations",
+        action="store_false",
+        dest="foreign_locations",
+        help="point meta.location and $ref into this server, not app.datadoghq.com",
+    )
 
     traffic = parser.add_argument_group("rate limit, latency and faults")
     traffic.add_argument("--rate-limit", type=int, default=10000, help="requests per window")
     traffic.add_argument("--rate-period", type=float, default=10.0, help="window in seconds")
-    traffic.add_argument("--duplicate-reset-header", action="store_true",
-                         help='send X-RateLimit-Reset as "7, 7"')
+    traffic.add_argument(
+        "--duplicate-reset-header", action="store_true", help='send X-RateLimit-Reset as "7, 7"'
+    )
     traffic.add_argument("--latency-ms", type=float, default=0.0)
     for kind, help_text in (
         ("5xx", "answer 500, 502 or 503 before doing anything"),
@@ -73,10 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
         ("drop", "close the connection without an answer, before doing anything"),
         ("lost", "do the change, then close the connection without an answer"),
     ):
-        traffic.add_argument(f"--fault-{kind}", type=float, default=0.0, metavar="RATE",
-                             help=f"share of requests that {help_text}")
-    traffic.add_argument("--fault-methods", default=",".join(FAULT_METHODS),
-                         help="comma-separated methods faults apply to (default all)")
+        traffic.add_argument(
+            f"--fault-{kind}",
+            type=float,
+            default=0.0,
+            metavar="RATE",
+            help=f"share of requests that {help_text}",
+        )
+    traffic.add_argument(
+        "--fault-methods",
+        default=",".join(FAULT_METHODS),
+        help="comma-separated methods faults apply to (default all)",
+    )
     traffic.add_argument("--seed", type=int, help="random seed of the faults")
     return parser
 

@@ -76,7 +76,9 @@ class EmulatorConfig:
         _check_choice("inactive_users", self.inactive_users, INACTIVE_USERS_CHOICES)
         _check_choice("error_body", self.error_body, ERROR_BODY_CHOICES)
         if not isinstance(self.max_page_size, int) or self.max_page_size < 1:
-            raise ConfigError(f"max_page_size must be a positive integer, not {self.max_page_size!r}")
+            raise ConfigError(
+                f"max_page_size must be a positive integer, not {self.max_page_size!r}"
+            )
         if not isinstance(self.rate_limit, int) or self.rate_limit < 1:
             raise ConfigError(f"rate_limit must be a positive integer, not {self.rate_limit!r}")
         if not isinstance(self.rate_period, (int, float)) or self.rate_period <= 0:
@@ -131,6 +133,6 @@ def _check_type(name: str, value: Any, current: Any) -> None:
     if isinstance(current, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be true or false, not {value!r}")
-    elif isinstance(current, (int, float)) and not (current is None):
+    elif isinstance(current, (int, float)) and current is not None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{name} must be a number, not {value!r}")

@@ -99,9 +99,7 @@ class Directory:
             self.revision += 1
             return user
 
-    def modify_user(
-        self, user_id: str, change: Callable[[dict[str, Any]], None]
-    ) -> dict[str, Any]:
+    def modify_user(self, user_id: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         """Apply ``change`` to a copy of a user and commit it, or leave the user untouched.
 
         ``change`` runs under the lock, so it sees the current state and nothing can

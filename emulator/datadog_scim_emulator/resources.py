@@ -51,7 +51,9 @@ class RoleTable:
 
     def resolve(self, requested_ids: list[str]) -> list[str]:
         """Keep the ids of roles that exist; with none left, give the default role (Datadog)."""
-        known = [role_id.lower() for role_id in requested_ids if role_id.lower() in self.names_by_id]
+        known = [
+            role_id.lower() for role_id in requested_ids if role_id.lower() in self.names_by_id
+        ]
         return list(dict.fromkeys(known)) or [self.default_role_id]
 
     def render(self, role_ids: list[str]) -> list[dict[str, str]]:
@@ -101,7 +103,7 @@ def role_ids(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ApiError(400, "roles must be a list of {\"value\": role id} objects")
+        raise ApiError(400, 'roles must be a list of {"value": role id} objects')
     ids = []
     for role in value:
         role_id = role.get("value") if isinstance(role, dict) else role
@@ -115,7 +117,7 @@ def primary_email(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(email, dict) for email in value):
-        raise ApiError(400, "emails must be a list of {\"value\": address} objects")
+        raise ApiError(400, 'emails must be a list of {"value": address} objects')
     if not value:
         return None
     chosen = next((email for email in value if email.get("primary") is True), value[0])
@@ -147,7 +149,7 @@ def member_ids(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ApiError(400, "members must be a list of {\"value\": user id} objects")
+        raise ApiError(400, 'members must be a list of {"value": user id} objects')
     ids = []
     for member in value:
         member_id = member.get("value") if isinstance(member, dict) else None

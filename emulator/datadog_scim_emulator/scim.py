@@ -362,7 +362,9 @@ def _patch_operations(body: dict[str, Any]) -> list[dict[str, Any]]:
         raise ApiError(400, "PATCH body needs a non-empty Operations list")
     for operation in operations:
         if not isinstance(operation, dict):
-            raise ApiError(400, f"Each patch operation must be an object, not {json.dumps(operation)}")
+            raise ApiError(
+                400, f"Each patch operation must be an object, not {json.dumps(operation)}"
+            )
     return operations
 
 

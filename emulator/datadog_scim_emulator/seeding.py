@@ -78,8 +78,12 @@ def seed_directory(
             members = [_existing_user_id(directory, member) for member in group["members"]]
             created, _ = directory.create_group({**group, "members": members})
             group_ids[group["displayName"]] = created["id"]
-    return {"users": len(user_ids), "groups": len(group_ids), "user_ids": user_ids,
-            "group_ids": group_ids}
+    return {
+        "users": len(user_ids),
+        "groups": len(group_ids),
+        "user_ids": user_ids,
+        "group_ids": group_ids,
+    }
 
 
 def _validated_users(

@@ -220,7 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- SCIM ----------------------------------------------------------------------------
 
-    def _serve_scim(self, full_path: str, path: str, query: dict[str, str], raw_body: bytes) -> None:
+    def _serve_scim(
+        self, full_path: str, path: str, query: dict[str, str], raw_body: bytes
+    ) -> None:
         emulator = self.server.emulator
         config = emulator.config
         entry: dict[str, Any] = {
@@ -242,25 +244,29 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault == "5xx":
             status = emulator.faults.server_error_status()
-            self._answer_scim(entry, status, _error(status, "Internal Server Error", config),
-                              emulator.rate_limiter.peek(), config)
+            self._answer_scim(
+                entry,
+                status,
+                _error(status, "Internal Server Error", config),
+                emulator.rate_limiter.peek(),
+                config,
+            )
             return
         if fault == "429":
             headers = emulator.rate_limiter.peek()
             headers["X-RateLimit-Remaining"] = "0"
             headers["X-RateLimit-Reset"] = str(FAULT_429_RESET_SECONDS)
-            self._answer_scim(entry, 429, _error(429, "Too many requests", config), headers,
-                              config)
+            self._answer_scim(entry, 429, _error(429, "Too many requests", config), headers, config)
             return
 
         if not emulator.authorized(self.headers, config):
-            self._answer_scim(entry, 403, _error(403, "Forbidden", config),
-                              emulator.rate_limiter.peek(), config)
+            self._answer_scim(
+                entry, 403, _error(403, "Forbidden", config), emulator.rate_limiter.peek(), config
+            )
             return
         allowed, headers = emulator.rate_limiter.take()
         if not allowed:
-            self._answer_scim(entry, 429, _error(429, "Too many requests", config), headers,
-                              config)
+            self._answer_scim(entry, 429, _error(429, "Too many requests", config), headers, config)
             return
 
         status, body = self._run_scim(path, query, raw_body, config)

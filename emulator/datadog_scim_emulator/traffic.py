@@ -83,7 +83,7 @@ class FaultInjector:
         with self._lock:
             roll = self._random.random()
         threshold = 0.0
-        for kind, rate in zip(self.KINDS, rates):
+        for kind, rate in zip(self.KINDS, rates, strict=True):
             threshold += rate
             if roll < threshold:
                 return kind

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from emulator_testing import ScimSession, start_emulator
-
 from datadog_scim_emulator import Emulator
+from emulator_testing import ScimSession, start_emulator
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import requests
-
 from datadog_scim_emulator import Emulator, EmulatorConfig
 
 APP_KEY = "test-app-key"

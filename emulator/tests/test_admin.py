@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import requests
-from emulator_testing import APP_KEY, ScimSession
-
 from datadog_scim_emulator import DEFAULT_ROLES
+from emulator_testing import APP_KEY, ScimSession
 
 
 def test_health(emulator, admin: requests.Session):
@@ -19,11 +18,22 @@ def test_request_log_holds_requests_but_never_headers(emulator, admin, scim: Sci
     scim.get("/Users", params={"filter": 'userName eq "ada@example.com"'})
     log = admin.get(f"{emulator.admin_url}/requests", timeout=5).json()
     assert log == [
-        {"method": "POST", "path": "/api/v2/scim/Users", "query": {}, "status": 201,
-         "body": {"userName": "ada@example.com"}, "fault": None},
-        {"method": "GET", "path": "/api/v2/scim/Users",
-         "query": {"filter": 'userName eq "ada@example.com"'}, "status": 200, "body": None,
-         "fault": None},
+        {
+            "method": "POST",
+            "path": "/api/v2/scim/Users",
+            "query": {},
+            "status": 201,
+            "body": {"userName": "ada@example.com"},
+            "fault": None,
+        },
+        {
+            "method": "GET",
+            "path": "/api/v2/scim/Users",
+            "query": {"filter": 'userName eq "ada@example.com"'},
+            "status": 200,
+            "body": None,
+            "fault": None,
+        },
     ]
     assert APP_KEY not in admin.get(f"{emulator.admin_url}/requests", timeout=5).text
     assert admin.delete(f"{emulator.admin_url}/requests", timeout=5).status_code == 204
@@ -35,8 +45,11 @@ def test_config_get_hides_keys_and_patch_changes_switches(emulator, admin, scim:
     assert config["delete_user"] == "disable" and config["app_key_count"] == 1
     assert APP_KEY not in str(config)
 
-    changed = admin.patch(f"{emulator.admin_url}/config",
-                          json={"delete_user": "remove", "max_page_size": 5}, timeout=5)
+    changed = admin.patch(
+        f"{emulator.admin_url}/config",
+        json={"delete_user": "remove", "max_page_size": 5},
+        timeout=5,
+    )
     assert changed.status_code == 200
     assert (changed.json()["delete_user"], changed.json()["max_page_size"]) == ("remove", 5)
     user = scim.create_user("ada@example.com")
@@ -60,8 +73,9 @@ def test_config_patch_refuses_bad_values_naming_them(emulator, admin):
 
 
 def test_app_keys_can_be_rotated_but_are_not_echoed(emulator, admin):
-    response = admin.patch(f"{emulator.admin_url}/config", json={"app_keys": ["rotated"]},
-                           timeout=5)
+    response = admin.patch(
+        f"{emulator.admin_url}/config", json={"app_keys": ["rotated"]}, timeout=5
+    )
     assert "rotated" not in response.text
     assert ScimSession(emulator.url, "rotated").get("/Users").status_code == 200
     assert ScimSession(emulator.url, APP_KEY).get("/Users").status_code == 403
@@ -82,15 +96,23 @@ def test_reset_empties_state_and_restores_config(emulator, admin, scim: ScimSess
 
 def test_seed_loads_users_and_groups(emulator, admin, scim: ScimSession):
     admin_role = next(iter(DEFAULT_ROLES))
-    response = admin.post(f"{emulator.admin_url}/seed", json={
-        "users": [
-            "ada@example.com",
-            {"user_name": "bob@example.com", "display_name": "Bob", "active": False,
-             "roles": [admin_role]},
-            {"userName": "cy@example.com", "name": {"formatted": "Cy"}},
-        ],
-        "groups": [{"displayName": "SRE", "members": ["ada@example.com", "cy@example.com"]}],
-    }, timeout=5)
+    response = admin.post(
+        f"{emulator.admin_url}/seed",
+        json={
+            "users": [
+                "ada@example.com",
+                {
+                    "user_name": "bob@example.com",
+                    "display_name": "Bob",
+                    "active": False,
+                    "roles": [admin_role],
+                },
+                {"userName": "cy@example.com", "name": {"formatted": "Cy"}},
+            ],
+            "groups": [{"displayName": "SRE", "members": ["ada@example.com", "cy@example.com"]}],
+        },
+        timeout=5,
+    )
     assert response.status_code == 200
     result = response.json()
     assert (result["users"], result["groups"]) == (3, 1)
@@ -100,7 +122,9 @@ def test_seed_loads_users_and_groups(emulator, admin, scim: ScimSession):
     assert bob["roles"][0]["value"] == admin_role
     group = scim.get(f"/Groups/{result['group_ids']['SRE']}").json()
     assert [m["value"] for m in group["members"]] == [
-        result["user_ids"]["ada@example.com"], result["user_ids"]["cy@example.com"]]
+        result["user_ids"]["ada@example.com"],
+        result["user_ids"]["cy@example.com"],
+    ]
 
     state = admin.get(f"{emulator.admin_url}/state", timeout=5).json()
     assert state == {"users": 3, "active_users": 2, "groups": 1, "memberships": 2}
@@ -109,9 +133,13 @@ def test_seed_loads_users_and_groups(emulator, admin, scim: ScimSession):
 def test_bad_seed_writes_nothing(emulator, admin):
     for seed, expected in (
         ({"users": ["ada@example.com", "ADA@example.com"]}, "ADA@example.com"),
-        ({"users": ["ada@example.com"], "groups": [{"displayName": "SRE",
-                                                    "members": ["ghost@example.com"]}]},
-         "ghost@example.com"),
+        (
+            {
+                "users": ["ada@example.com"],
+                "groups": [{"displayName": "SRE", "members": ["ghost@example.com"]}],
+            },
+            "ghost@example.com",
+        ),
         ({"users": [{"user_name": "x@example.com", "colour": "red"}]}, "colour"),
     ):
         response = admin.post(f"{emulator.admin_url}/seed", json=seed, timeout=5)

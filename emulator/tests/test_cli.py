@@ -19,7 +19,10 @@ def run_emulator(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen, int]:
     environment = {**os.environ, "PYTHONPATH": str(EMULATOR_ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "datadog_scim_emulator", "--port-file", str(port_file), *flags],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
     )
     ready_line = process.stdout.readline()
     assert ready_line.startswith("Datadog SCIM emulator listening on http://127.0.0.1:"), (
@@ -38,9 +41,24 @@ def stop(process: subprocess.Popen) -> int:
 def test_flags_reach_the_config_and_sigterm_saves_state(tmp_path):
     state_file = tmp_path / "state.json"
     process, port = run_emulator(
-        tmp_path, "--app-key", "k1", "--app-key", "k2", "--delete-user", "remove",
-        "--max-page-size", "7", "--teams-disabled", "--fault-methods", "post,patch",
-        "--state-file", str(state_file), "--rate-limit", "50", "--rate-period", "2",
+        tmp_path,
+        "--app-key",
+        "k1",
+        "--app-key",
+        "k2",
+        "--delete-user",
+        "remove",
+        "--max-page-size",
+        "7",
+        "--teams-disabled",
+        "--fault-methods",
+        "post,patch",
+        "--state-file",
+        str(state_file),
+        "--rate-limit",
+        "50",
+        "--rate-period",
+        "2",
     )
     try:
         config = requests.get(f"http://127.0.0.1:{port}/_emulator/config", timeout=5).json()
@@ -49,9 +67,12 @@ def test_flags_reach_the_config_and_sigterm_saves_state(tmp_path):
         assert config["teams_enabled"] is False
         assert config["fault_methods"] == ["POST", "PATCH"]
         assert config["app_key_count"] == 2
-        response = requests.post(f"http://127.0.0.1:{port}/api/v2/scim/Users",
-                                 json={"userName": "ada@example.com"},
-                                 headers={"Authorization": "Bearer k2"}, timeout=5)
+        response = requests.post(
+            f"http://127.0.0.1:{port}/api/v2/scim/Users",
+            json={"userName": "ada@example.com"},
+            headers={"Authorization": "Bearer k2"},
+            timeout=5,
+        )
         assert response.status_code == 201
         assert response.headers["X-RateLimit-Limit"] == "50"
     finally:
@@ -63,7 +84,9 @@ def test_flags_reach_the_config_and_sigterm_saves_state(tmp_path):
 def test_bad_flag_values_fail_with_a_message(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "datadog_scim_emulator", "--fault-5xx", "3"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
         env={**os.environ, "PYTHONPATH": str(EMULATOR_ROOT)},
     )
     assert result.returncode == 2

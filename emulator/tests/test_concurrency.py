@@ -25,9 +25,10 @@ def test_concurrent_creates_and_patches_lose_nothing(emulator):
         ids = []
         for index in range(25):
             user = scim.create_user(f"c{client}-u{index}@example.com")
-            response = scim.patch(f"/Users/{user['id']}", [
-                {"op": "replace", "path": "title", "value": f"t{client}-{index}"}
-            ])
+            response = scim.patch(
+                f"/Users/{user['id']}",
+                [{"op": "replace", "path": "title", "value": f"t{client}-{index}"}],
+            )
             assert response.status_code == 200
             ids.append(user["id"])
         return ids
@@ -41,17 +42,23 @@ def test_concurrent_creates_and_patches_lose_nothing(emulator):
 
 
 def test_concurrent_member_adds_to_one_group_are_all_kept(emulator):
-    seeded = emulator.seed(users=[f"m{index}@example.com" for index in range(80)],
-                           groups=[{"displayName": "SRE"}])
+    seeded = emulator.seed(
+        users=[f"m{index}@example.com" for index in range(80)], groups=[{"displayName": "SRE"}]
+    )
     group_id = seeded["group_ids"]["SRE"]
     user_ids = list(seeded["user_ids"].values())
 
     def add(chunk: list[str]) -> int:
-        return ScimSession(emulator.url).patch(f"/Groups/{group_id}", [
-            {"op": "add", "path": "members", "value": [{"value": uid} for uid in chunk]}
-        ]).status_code
+        return (
+            ScimSession(emulator.url)
+            .patch(
+                f"/Groups/{group_id}",
+                [{"op": "add", "path": "members", "value": [{"value": uid} for uid in chunk]}],
+            )
+            .status_code
+        )
 
-    chunks = [user_ids[start:start + 10] for start in range(0, 80, 10)]
+    chunks = [user_ids[start : start + 10] for start in range(0, 80, 10)]
     with ThreadPoolExecutor(CLIENTS) as pool:
         assert list(pool.map(add, chunks)) == [200] * CLIENTS
     group = ScimSession(emulator.url).get(f"/Groups/{group_id}").json()

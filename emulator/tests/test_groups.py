@@ -52,9 +52,16 @@ def test_members_must_exist(scim: ScimSession, people):
     assert response.status_code == 400
     assert response.json() == {"errors": ["Member ghost is not an existing user"]}
     group = scim.create_group("SRE")
-    response = scim.patch(f"/Groups/{group['id']}", [
-        {"op": "add", "path": "members", "value": [{"value": people[0]["id"]}, {"value": "ghost"}]}
-    ])
+    response = scim.patch(
+        f"/Groups/{group['id']}",
+        [
+            {
+                "op": "add",
+                "path": "members",
+                "value": [{"value": people[0]["id"]}, {"value": "ghost"}],
+            }
+        ],
+    )
     assert response.status_code == 400
     assert "ghost" in response.json()["errors"][0]
     assert scim.get(f"/Groups/{group['id']}").json()["members"] == []
@@ -69,34 +76,51 @@ def test_display_name_is_limited_to_200_characters(scim: ScimSession):
 
 def test_patch_add_and_remove_members(scim: ScimSession, people):
     group = scim.create_group("SRE", [people[0]["id"]])
-    added = scim.patch(f"/Groups/{group['id']}", [
-        {"op": "add", "path": "members",
-         "value": [{"value": people[1]["id"]}, {"value": people[0]["id"]}]}
-    ])
+    added = scim.patch(
+        f"/Groups/{group['id']}",
+        [
+            {
+                "op": "add",
+                "path": "members",
+                "value": [{"value": people[1]["id"]}, {"value": people[0]["id"]}],
+            }
+        ],
+    )
     assert added.status_code == 200
     assert member_ids(added.json()) == [people[0]["id"], people[1]["id"]]
 
-    removed = scim.patch(f"/Groups/{group['id']}", [
-        {"op": "remove", "path": f'members[value eq "{people[0]["id"]}"]'}
-    ])
+    removed = scim.patch(
+        f"/Groups/{group['id']}",
+        [{"op": "remove", "path": f'members[value eq "{people[0]["id"]}"]'}],
+    )
     assert removed.status_code == 200
     assert member_ids(removed.json()) == [people[1]["id"]]
 
 
 def test_patch_remove_members_with_a_value_list(scim: ScimSession, people):
     group = scim.create_group("SRE", [person["id"] for person in people])
-    response = scim.patch(f"/Groups/{group['id']}", [
-        {"op": "remove", "path": "members", "value": [{"value": people[1]["id"]}]}
-    ])
+    response = scim.patch(
+        f"/Groups/{group['id']}",
+        [{"op": "remove", "path": "members", "value": [{"value": people[1]["id"]}]}],
+    )
     assert member_ids(response.json()) == [people[0]["id"], people[2]["id"]]
 
 
 def test_patch_replace_without_path(scim: ScimSession, people):
     group = scim.create_group("SRE", [people[0]["id"]])
-    response = scim.patch(f"/Groups/{group['id']}", [
-        {"op": "replace", "value": {"displayName": "Platform", "externalId": "e-2",
-                                    "members": [{"value": people[2]["id"]}]}}
-    ])
+    response = scim.patch(
+        f"/Groups/{group['id']}",
+        [
+            {
+                "op": "replace",
+                "value": {
+                    "displayName": "Platform",
+                    "externalId": "e-2",
+                    "members": [{"value": people[2]["id"]}],
+                },
+            }
+        ],
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["displayName"], body["externalId"]) == ("Platform", "e-2")
@@ -105,31 +129,35 @@ def test_patch_replace_without_path(scim: ScimSession, people):
 
 def test_patch_replace_display_name_path(scim: ScimSession):
     group = scim.create_group("SRE")
-    response = scim.patch(f"/Groups/{group['id']}", [
-        {"op": "replace", "path": "displayName", "value": "Platform"}
-    ])
+    response = scim.patch(
+        f"/Groups/{group['id']}", [{"op": "replace", "path": "displayName", "value": "Platform"}]
+    )
     assert response.json()["displayName"] == "Platform"
     found = scim.get("/Groups", params={"filter": 'displayName eq "Platform"'}).json()
     assert found["totalResults"] == 1
-    assert scim.get("/Groups", params={"filter": 'displayName eq "SRE"'}).json()[
-        "totalResults"] == 0
+    assert (
+        scim.get("/Groups", params={"filter": 'displayName eq "SRE"'}).json()["totalResults"] == 0
+    )
 
 
 def test_rename_onto_another_groups_name_conflicts(scim: ScimSession):
     scim.create_group("SRE")
     other = scim.create_group("Platform")
-    response = scim.patch(f"/Groups/{other['id']}", [
-        {"op": "replace", "path": "displayName", "value": "SRE"}
-    ])
+    response = scim.patch(
+        f"/Groups/{other['id']}", [{"op": "replace", "path": "displayName", "value": "SRE"}]
+    )
     assert response.status_code == 409
 
 
-@pytest.mark.parametrize("operation", [
-    {"op": "remove", "path": "displayName"},
-    {"op": "add", "path": "externalId", "value": "x"},
-    {"op": "replace", "path": "nickName", "value": "x"},
-    {"op": "move", "path": "members"},
-])
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "remove", "path": "displayName"},
+        {"op": "add", "path": "externalId", "value": "x"},
+        {"op": "replace", "path": "nickName", "value": "x"},
+        {"op": "move", "path": "members"},
+    ],
+)
 def test_unsupported_group_patches_are_refused(scim: ScimSession, operation):
     group = scim.create_group("SRE")
     response = scim.patch(f"/Groups/{group['id']}", [operation])
@@ -139,8 +167,9 @@ def test_unsupported_group_patches_are_refused(scim: ScimSession, operation):
 
 def test_put_replaces_the_group(scim: ScimSession, people):
     group = scim.create_group("SRE", [people[0]["id"]])
-    response = scim.put(f"/Groups/{group['id']}",
-                        {"displayName": "SRE", "members": [{"value": people[1]["id"]}]})
+    response = scim.put(
+        f"/Groups/{group['id']}", {"displayName": "SRE", "members": [{"value": people[1]["id"]}]}
+    )
     assert response.status_code == 200
     assert member_ids(response.json()) == [people[1]["id"]]
 
@@ -171,9 +200,10 @@ def test_disabled_user_stays_a_member(scim: ScimSession, people):
 
 def test_member_display_follows_the_users_name(scim: ScimSession, people):
     group = scim.create_group("SRE", [people[0]["id"]])
-    scim.patch(f"/Users/{people[0]['id']}", [
-        {"op": "replace", "path": "name.formatted", "value": "Countess"}
-    ])
+    scim.patch(
+        f"/Users/{people[0]['id']}",
+        [{"op": "replace", "path": "name.formatted", "value": "Countess"}],
+    )
     assert scim.get(f"/Groups/{group['id']}").json()["members"][0]["display"] == "Countess"
 
 

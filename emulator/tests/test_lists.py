@@ -91,8 +91,9 @@ def test_user_name_filter(scim: ScimSession, many_users):
     assert page(scim, filter='userName eq "nobody@example.com"')["totalResults"] == 0
 
 
-@pytest.mark.parametrize("user_name", ['a"b@example.com', "back\\slash@example.com",
-                                       'both\\"@example.com'])
+@pytest.mark.parametrize(
+    "user_name", ['a"b@example.com', "back\\slash@example.com", 'both\\"@example.com']
+)
 def test_escaped_filter_values(emulator, scim: ScimSession, user_name):
     emulator.configure(require_email_user_name=False)
     scim.create_user(user_name)
@@ -101,18 +102,21 @@ def test_escaped_filter_values(emulator, scim: ScimSession, user_name):
     assert [user["userName"] for user in body["Resources"]] == [user_name]
 
 
-@pytest.mark.parametrize("expression", [
-    'userName co "ada"',
-    'userName sw "a"',
-    'emails.value eq "ada@example.com"',
-    'userName eq "a" or userName eq "b"',
-    'userName eq "a" and userName eq "b"',
-    "userName pr",
-    'active eq true',
-    'userName eq "unterminated',
-    'userName eq "bad escape \\q"',
-    'displayName eq "SRE"',
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'userName co "ada"',
+        'userName sw "a"',
+        'emails.value eq "ada@example.com"',
+        'userName eq "a" or userName eq "b"',
+        'userName eq "a" and userName eq "b"',
+        "userName pr",
+        "active eq true",
+        'userName eq "unterminated',
+        'userName eq "bad escape \\q"',
+        'displayName eq "SRE"',
+    ],
+)
 def test_refused_user_filters(scim: ScimSession, expression):
     response = scim.get("/Users", params={"filter": expression})
     assert response.status_code == 400
@@ -136,13 +140,16 @@ def test_group_filters(scim: ScimSession):
     assert ids(f'id eq "{sre["id"]}" and members eq "{bob["id"]}"') == []
 
 
-@pytest.mark.parametrize("expression", [
-    'displayName co "S"',
-    'id eq "x"',
-    'members eq "x"',
-    'userName eq "ada@example.com"',
-    'displayName eq "a" or displayName eq "b"',
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'displayName co "S"',
+        'id eq "x"',
+        'members eq "x"',
+        'userName eq "ada@example.com"',
+        'displayName eq "a" or displayName eq "b"',
+    ],
+)
 def test_refused_group_filters(scim: ScimSession, expression):
     response = scim.get("/Groups", params={"filter": expression})
     assert response.status_code == 400

@@ -53,9 +53,10 @@ def test_eight_clients_page_and_write_at_once(emulator, big_directory):
             body = scim.get("/Users", params={"startIndex": start, "count": 100}).json()
             assert body["itemsPerPage"] == 100
             user_id = body["Resources"][0]["id"]
-            patched = scim.patch(f"/Users/{user_id}", [
-                {"op": "replace", "path": "title", "value": f"client {number}"}
-            ])
+            patched = scim.patch(
+                f"/Users/{user_id}",
+                [{"op": "replace", "path": "title", "value": f"client {number}"}],
+            )
             assert patched.status_code == 200
         return number
 

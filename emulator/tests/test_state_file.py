@@ -20,8 +20,7 @@ def test_state_survives_a_restart(tmp_path):
         assert scim.get(f"/Users/{ada['id']}").json() == ada
         assert scim.get(f"/Groups/{group['id']}").json()["members"][0]["value"] == ada["id"]
         assert scim.post("/Users", {"userName": "ADA@example.com"}).status_code == 409
-        assert emulator.state() == {"users": 1, "active_users": 1, "groups": 1,
-                                    "memberships": 1}
+        assert emulator.state() == {"users": 1, "active_users": 1, "groups": 1, "memberships": 1}
 
 
 def test_state_is_written_while_running_and_atomically(tmp_path):

@@ -21,19 +21,27 @@ def test_api_and_application_key_headers_are_accepted(emulator):
     assert requests.get(f"{emulator.url}/Users", headers=headers, timeout=5).status_code == 200
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer wrong"},
-    {"Authorization": f"Basic {APP_KEY}"},
-    {"DD-API-KEY": API_KEY},
-    {"DD-APPLICATION-KEY": APP_KEY},
-    {"DD-API-KEY": "wrong", "DD-APPLICATION-KEY": APP_KEY},
-    {"DD-API-KEY": API_KEY, "DD-APPLICATION-KEY": "wrong"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {APP_KEY}"},
+        {"DD-API-KEY": API_KEY},
+        {"DD-APPLICATION-KEY": APP_KEY},
+        {"DD-API-KEY": "wrong", "DD-APPLICATION-KEY": APP_KEY},
+        {"DD-API-KEY": API_KEY, "DD-APPLICATION-KEY": "wrong"},
+    ],
+)
 def test_missing_or_wrong_credentials_are_forbidden(emulator, headers):
     for method, path in (("GET", "/Users"), ("POST", "/Users"), ("GET", "/Groups")):
-        response = requests.request(method, f"{emulator.url}{path}", headers=headers,
-                                    json={"userName": "ada@example.com"}, timeout=5)
+        response = requests.request(
+            method,
+            f"{emulator.url}{path}",
+            headers=headers,
+            json={"userName": "ada@example.com"},
+            timeout=5,
+        )
         assert response.status_code == 403
         assert response.json() == {"errors": ["Forbidden"]}
     assert emulator.state()["users"] == 0
@@ -48,8 +56,11 @@ def test_repeated_keys_are_all_accepted():
 
 
 def test_every_answer_carries_the_rate_limit_headers(scim: ScimSession):
-    for response in (scim.get("/Users"), scim.get("/Users/nope"),
-                     ScimSession(scim.root_url, "wrong").get("/Users")):
+    for response in (
+        scim.get("/Users"),
+        scim.get("/Users/nope"),
+        ScimSession(scim.root_url, "wrong").get("/Users"),
+    ):
         for name in RATE_HEADERS:
             assert f"X-RateLimit-{name}" in response.headers
     response = scim.get("/Users")
@@ -88,8 +99,12 @@ def test_latency_is_added_and_overlaps_between_clients(emulator, scim: ScimSessi
     assert time.monotonic() - started >= 0.3
 
     statuses = []
-    threads = [threading.Thread(target=lambda: statuses.append(
-        ScimSession(emulator.url).get("/Users").status_code)) for _ in range(4)]
+    threads = [
+        threading.Thread(
+            target=lambda: statuses.append(ScimSession(emulator.url).get("/Users").status_code)
+        )
+        for _ in range(4)
+    ]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -105,8 +120,9 @@ def test_latency_is_added_and_overlaps_between_clients(emulator, scim: ScimSessi
 
 def test_fault_5xx_answers_before_doing_anything(emulator, scim: ScimSession):
     emulator.configure(fault_5xx=1.0, seed=1)
-    statuses = {scim.post("/Users", {"userName": f"u{n}@example.com"}).status_code
-                for n in range(12)}
+    statuses = {
+        scim.post("/Users", {"userName": f"u{n}@example.com"}).status_code for n in range(12)
+    }
     assert statuses <= {500, 502, 503} and len(statuses) > 1
     assert emulator.state()["users"] == 0
     assert {entry["fault"] for entry in emulator.request_log()} == {"5xx"}

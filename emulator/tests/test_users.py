@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from datadog_scim_emulator import DEFAULT_ROLES
-
 from emulator_testing import ScimSession, start_emulator
 
 ADMIN_ROLE, STANDARD_ROLE, READ_ONLY_ROLE = DEFAULT_ROLES
@@ -15,7 +13,9 @@ ADMIN_ROLE, STANDARD_ROLE, READ_ONLY_ROLE = DEFAULT_ROLES
 
 def test_create_returns_the_datadog_shape(scim: ScimSession):
     user = scim.create_user(
-        "ada@example.com", name={"formatted": "Ada Lovelace"}, title="Analyst",
+        "ada@example.com",
+        name={"formatted": "Ada Lovelace"},
+        title="Analyst",
     )
 
     assert user["userName"] == "ada@example.com"
@@ -92,8 +92,14 @@ def test_only_unknown_roles_give_the_standard_role(scim: ScimSession):
 
 def test_roles_file_replaces_the_role_table(tmp_path):
     roles_file = tmp_path / "roles.json"
-    roles_file.write_text(json.dumps({"11111111-1111-4111-8111-111111111111": "Standard",
-                                      "22222222-2222-4222-8222-222222222222": "Billing"}))
+    roles_file.write_text(
+        json.dumps(
+            {
+                "11111111-1111-4111-8111-111111111111": "Standard",
+                "22222222-2222-4222-8222-222222222222": "Billing",
+            }
+        )
+    )
     with start_emulator(roles_file=str(roles_file)) as emulator:
         scim = ScimSession(emulator.url)
         user = scim.create_user("ada@example.com", roles=[{"value": ADMIN_ROLE}])
@@ -189,11 +195,14 @@ def test_user_patch_operations(scim: ScimSession, operation, check):
 
 def test_patch_of_undocumented_paths_is_stored(emulator, scim: ScimSession):
     user = scim.create_user("ada@example.com")
-    scim.patch(f"/Users/{user['id']}", [
-        {"op": "replace", "path": "externalId", "value": "hr-9"},
-        {"op": "replace", "path": "name.givenName", "value": "Ada"},
-        {"op": "replace", "path": "name.familyName", "value": "Lovelace"},
-    ])
+    scim.patch(
+        f"/Users/{user['id']}",
+        [
+            {"op": "replace", "path": "externalId", "value": "hr-9"},
+            {"op": "replace", "path": "name.givenName", "value": "Ada"},
+            {"op": "replace", "path": "name.familyName", "value": "Lovelace"},
+        ],
+    )
     emulator.configure(return_undocumented=True)
     stored = scim.get(f"/Users/{user['id']}").json()
     assert stored["externalId"] == "hr-9"
@@ -202,10 +211,13 @@ def test_patch_of_undocumented_paths_is_stored(emulator, scim: ScimSession):
 
 def test_patch_remove_is_refused_and_changes_nothing(scim: ScimSession):
     user = scim.create_user("ada@example.com", title="Analyst")
-    response = scim.patch(f"/Users/{user['id']}", [
-        {"op": "replace", "path": "title", "value": "Changed"},
-        {"op": "remove", "path": "title"},
-    ])
+    response = scim.patch(
+        f"/Users/{user['id']}",
+        [
+            {"op": "replace", "path": "title", "value": "Changed"},
+            {"op": "remove", "path": "title"},
+        ],
+    )
     assert response.status_code == 400
     assert response.json() == {"errors": ["Patch operation remove is not supported on users"]}
     assert scim.get(f"/Users/{user['id']}").json()["title"] == "Analyst"
@@ -213,8 +225,9 @@ def test_patch_remove_is_refused_and_changes_nothing(scim: ScimSession):
 
 def test_patch_unknown_path_is_refused(scim: ScimSession):
     user = scim.create_user("ada@example.com")
-    response = scim.patch(f"/Users/{user['id']}", [{"op": "replace", "path": "nickName",
-                                                     "value": "x"}])
+    response = scim.patch(
+        f"/Users/{user['id']}", [{"op": "replace", "path": "nickName", "value": "x"}]
+    )
     assert response.status_code == 400
     assert "nickName" in response.json()["errors"][0]
 
@@ -222,8 +235,9 @@ def test_patch_unknown_path_is_refused(scim: ScimSession):
 def test_patch_rename_onto_a_taken_name_conflicts(scim: ScimSession):
     scim.create_user("ada@example.com")
     bob = scim.create_user("bob@example.com")
-    response = scim.patch(f"/Users/{bob['id']}", [{"op": "replace", "path": "userName",
-                                                    "value": "ADA@example.com"}])
+    response = scim.patch(
+        f"/Users/{bob['id']}", [{"op": "replace", "path": "userName", "value": "ADA@example.com"}]
+    )
     assert response.status_code == 409
 
 
@@ -264,8 +278,9 @@ def test_unknown_user_is_404(scim: ScimSession):
 
 
 def test_bad_bodies_get_datadog_errors(scim: ScimSession):
-    response = scim.request("POST", "/Users", data="{not json",
-                            headers={"Content-Type": "application/json"})
+    response = scim.request(
+        "POST", "/Users", data="{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0].startswith("Request body is not valid JSON")
     response = scim.post("/Users", {"userName": "ada@example.com", "active": "maybe"})
@@ -275,7 +290,9 @@ def test_bad_bodies_get_datadog_errors(scim: ScimSession):
 
 def test_scim_json_requests_are_accepted(scim: ScimSession):
     response = scim.request(
-        "POST", "/Users", data=json.dumps({"userName": "ada@example.com"}),
+        "POST",
+        "/Users",
+        data=json.dumps({"userName": "ada@example.com"}),
         headers={"Content-Type": "application/scim+json"},
     )
     assert response.status_code == 201
