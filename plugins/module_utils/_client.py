@@ -61,6 +61,19 @@ _HOST_LABEL_PATTERN = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _TAG_PATTERN = re.compile(r"<[^>]*>")
 _SERVER_TEXT_LIMIT = 300
 
+# Datadog refuses /Groups until Datadog support enables team provisioning for the
+# organization. Neither the status nor the wording is documented, so the answer is known by
+# its words; a 404 on the collection itself means the server has no groups at all.
+_TEAMS_DISABLED_PATTERN = re.compile(
+    r"\b(teams?|groups?)\b.*\b(not\s+(been\s+)?(enabled|activated|available)|disabled)\b",
+    re.IGNORECASE,
+)
+TEAMS_DISABLED_MESSAGE = (
+    "Team provisioning through SCIM is not enabled for this Datadog organization, so its "
+    "groups (teams) cannot be read or changed; ask Datadog support to enable it. Users can "
+    "be managed in the meantime."
+)
+
 
 class ScimError(Exception):
     """A SCIM request that did not succeed, described for a human and for fail_json.
@@ -602,7 +615,9 @@ class ScimClient:
 
             if attempt.status is not None:
                 self._note_rate_limit(attempt, method, path, operation)
-                if attempt.status in ok or (attempt.status == 404 and missing_ok):
+                missing = attempt.status == 404 and missing_ok
+                missing = missing and not _teams_disabled(path, attempt)
+                if attempt.status in ok or missing:
                     return self._success(attempt, method, path, operation, after_lost_answer)
                 if attempt.status != 429 and attempt.status not in TRANSIENT_STATUSES:
                     raise self._http_error(attempt, method, path, operation)
@@ -835,7 +850,9 @@ class ScimClient:
         if suffix:
             msg += "; " + suffix
         msg += "."
-        if attempt.status in (401, 403):
+        if _teams_disabled(path, attempt):
+            msg = "%s (%s)" % (TEAMS_DISABLED_MESSAGE, msg.rstrip("."))
+        elif attempt.status in (401, 403):
             msg += (
                 " Check that app_key is a valid application key for this site (or api_url) "
                 "and that its owner has the permissions user_access_invite and "
@@ -904,6 +921,16 @@ def _server_delay(attempt):
         if retry_after:
             return retry_after, "Retry-After"
     return None, None
+
+
+def _teams_disabled(path, attempt):
+    """Whether an answer on /Groups says that the organization has no team provisioning."""
+    if not (path or "").startswith("/Groups") or attempt.status not in (400, 403, 404):
+        return False
+    server_message = extract_server_message(attempt.body, attempt.text)
+    if server_message and _TEAMS_DISABLED_PATTERN.search(server_message):
+        return True
+    return attempt.status == 404 and path == "/Groups"
 
 
 def _exception_text(exc):

@@ -670,12 +670,13 @@ class MembershipEngine:
         self.warn = warn
         self.directory = directory or UserDirectory(client)
 
-    def resolve(self, references, missing_users, option):
+    def resolve(self, references, missing_users, option, adding=True):
         """Ids of the referenced users, and the user names that are missing.
 
         In check mode a missing user name is not an error whatever ``missing_users`` says:
         an earlier task of the same play (not run, because of check mode) would have created
-        it; it is predicted as an addition, with a warning.
+        it; it is predicted as an addition (``adding``) or as a user that is not a member,
+        with a warning.
         """
         resolved = self.directory.resolve(references)
         ids = []
@@ -691,8 +692,9 @@ class MembershipEngine:
             predicted = [ref for ref in missing if is_user_name(ref)]
             if predicted:
                 self.warn(
-                    "Users not found: %s. In check mode they are shown as added, on the "
-                    "assumption that an earlier task creates them." % ", ".join(sorted(predicted))
+                    "Users not found: %s. In check mode they are shown as %s, on the "
+                    "assumption that an earlier task creates them."
+                    % (", ".join(sorted(predicted)), "added" if adding else "not members")
                 )
             missing = [ref for ref in missing if not is_user_name(ref)]
         if missing:
@@ -729,11 +731,20 @@ class MembershipEngine:
         plan.removed = sorted(names[i] for i in plan.remove_ids)
         return plan
 
-    def apply(self, group, plan):
-        """Writes the plan in one PATCH (split only when the server refuses its size)."""
-        if not (plan.add_ids or plan.remove_ids) or self.check_mode:
+    def plan_references(self, current_ids, references, state, missing_users, option):
+        """Resolves the referenced users and plans the change: the step every caller shares."""
+        adding = state != "absent"
+        wanted_ids, predicted = self.resolve(references, missing_users, option, adding=adding)
+        return self.plan(current_ids, wanted_ids, state, predicted if adding else ())
+
+    def apply(self, group, plan, extra_operations=()):
+        """Writes the plan in one PATCH (split only when the server refuses its size).
+
+        ``extra_operations`` (a rename) travel in the same PATCH, ahead of the members.
+        """
+        operations = list(extra_operations) + member_operations(plan.add_ids, plan.remove_ids)
+        if not operations or self.check_mode:
             return group
-        operations = member_operations(plan.add_ids, plan.remove_ids)
         answer = self._patch_in_chunks(group["id"], operations)
         return answer if answer is not None else self.client.get_resource("Groups", group["id"])
 
@@ -748,7 +759,11 @@ class MembershipEngine:
                 raise
         first, second = _split(operations)
         answer = self._patch_in_chunks(group_id, first)
-        return self._patch_in_chunks(group_id, second) or answer
+        try:
+            return self._patch_in_chunks(group_id, second) or answer
+        except ScimError as err:
+            # The first part is written: the failed task must say so, so that a re-run converges.
+            raise note_progress(err, True, group_id=group_id) from None
 
 
 def _splittable(operations):
@@ -767,3 +782,178 @@ def _split(operations):
         [dict(operations[0], value=values[:middle])],
         [dict(operations[0], value=values[middle:])],
     )
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def predict_group(group, wanted, plan=None):
+    """The group as the server should return it after the write (check mode).
+
+    A user that does not exist yet (check mode of an onboarding play) is predicted as a member
+    whose ``value`` is null and whose ``display`` is the user name.
+    """
+    if group is None:
+        predicted = group_create_payload(wanted, [])
+        predicted["id"] = None
+    else:
+        predicted = dict(group)
+        if "display_name" in wanted:
+            predicted["displayName"] = wanted["display_name"]
+        if "external_id" in wanted:
+            predicted["externalId"] = wanted["external_id"]
+    if plan is not None and plan.changes:
+        leaving = set(plan.remove_ids)
+        members = [
+            entry
+            for entry in (predicted.get("members") or [])
+            if isinstance(entry, dict) and entry.get("value") not in leaving
+        ]
+        members += [{"value": user_id} for user_id in plan.add_ids]
+        members += [{"value": None, "display": name} for name in plan.predicted_names]
+        predicted["members"] = members
+    return predicted
+
+
+def with_member_user_names(groups, directory):
+    """Each group with ``member_user_names``, every group's members resolved in one pass."""
+    every_id = [user_id for group in groups for user_id in member_ids(group)]
+    names = directory.names_of(every_id) if every_id else {}
+    return [
+        dict(group, member_user_names=sorted(names[user_id] for user_id in member_ids(group)))
+        for group in groups
+    ]
+
+
+class GroupEngine:
+    """Ensures one group exists with given attributes and members, or is gone."""
+
+    def __init__(self, client, check_mode, warn, directory=None):
+        self.client = client
+        self.check_mode = check_mode
+        self.warn = warn
+        self.members = MembershipEngine(client, check_mode, warn, directory=directory)
+
+    def find(self, display_name=None, group_id=None, external_id=None):
+        group = find_group(
+            self.client, display_name=display_name, group_id=group_id, external_id=external_id
+        )
+        return self.complete(group)
+
+    def complete(self, group):
+        """The group with its members: a list answer may leave them out, its own GET has them."""
+        if isinstance(group, dict) and "members" not in group and group.get("id"):
+            return self.client.get_resource("Groups", group["id"]) or group
+        return group
+
+    def list_groups(self):
+        return [self.complete(group) for group in self.client.list_resources("Groups")]
+
+    def find_target(self, display_name=None, group_id=None):
+        """The group a membership task changes.
+
+        In check mode a group named by display name that does not exist yet is predicted as
+        new and empty, with a warning: an earlier task of the play would have created it.
+        """
+        group = self.find(display_name=display_name, group_id=group_id)
+        if group is not None:
+            return group
+        if self.check_mode and group_id is None:
+            self.warn(
+                "Group %r not found. In check mode it is taken as a new, empty group, on the "
+                "assumption that an earlier task creates it." % display_name
+            )
+            return predict_group(None, {"display_name": display_name})
+        if group_id is not None:
+            raise ScimOptionError("No group has id %r." % group_id, "group_id")
+        raise ScimOptionError(
+            "No group has display name %r. Create it first, for example with "
+            "scimops.datadog.datadog_scim_group." % display_name,
+            "group",
+        )
+
+    def ensure_members(self, group, references, state, missing_users, outcome, option="users"):
+        """Adds, removes or sets the members of an existing group in one PATCH."""
+        plan = self.members.plan_references(
+            member_ids(group), references, state, missing_users, option
+        )
+        outcome.changed = plan.changes
+        outcome.before = {"members": plan.before_names}
+        outcome.after = {"members": plan.after_names}
+        outcome.extra.update(added=plan.added, removed=plan.removed)
+        if self.check_mode:
+            return predict_group(group, {}, plan)
+        return self.members.apply(group, plan)
+
+    def ensure_present(self, group, wanted, references, missing_users, outcome):
+        """Creates the group, or renames it and sets its members; returns the group.
+
+        ``references`` None leaves the members as they are; a list makes them exactly these.
+        """
+        plan = None
+        if references is not None:
+            # Resolved before any write, so that a missing user fails the task untouched.
+            plan = self.members.plan_references(
+                member_ids(group), references, "exact", missing_users, "members"
+            )
+        if plan is not None and plan.changes:
+            outcome.extra.update(added=plan.added, removed=plan.removed)
+        if group is None:
+            return self._create(wanted, plan, outcome)
+
+        managed = [option for option in GROUP_OPTIONS if option in wanted]
+        changed = changed_options(GROUP_ATTRIBUTES, group, wanted)
+        outcome.before = diff_view(
+            GROUP_ATTRIBUTES, current_values(GROUP_ATTRIBUTES, group, managed)
+        )
+        after = dict(outcome.before)
+        after.update({option: wanted[option] for option in changed})
+        outcome.after = diff_view(GROUP_ATTRIBUTES, after)
+        if plan is not None:
+            outcome.before["members"] = plan.before_names
+            outcome.after["members"] = plan.after_names
+        outcome.changed = bool(changed) or bool(plan is not None and plan.changes)
+        if not outcome.changed:
+            return group
+        if self.check_mode:
+            return predict_group(group, {option: wanted[option] for option in changed}, plan)
+        rename = group_rename_operations(wanted, changed)
+        return self.members.apply(group, plan or MembershipPlan(), extra_operations=rename)
+
+    def _create(self, wanted, plan, outcome):
+        outcome.changed = True
+        outcome.before = {}
+        outcome.after = diff_view(GROUP_ATTRIBUTES, wanted)
+        if plan is not None:
+            outcome.after["members"] = plan.after_names
+        if self.check_mode:
+            return predict_group(None, wanted, plan)
+
+        member_ids_wanted = plan.add_ids if plan is not None else []
+        created = self.client.create_resource(
+            "Groups",
+            group_create_payload(wanted, member_ids_wanted),
+            lambda: self.find(display_name=wanted["display_name"]),
+        )
+        if plan is None or not isinstance(created.get("members"), list):
+            return created
+        # Datadog links an existing team of the same name instead of creating one, and that
+        # team may already have members: bring them to exactly the list asked for.
+        follow_up = self.members.plan(member_ids(created), member_ids_wanted, "exact")
+        if not (follow_up.add_ids or follow_up.remove_ids):
+            return created
+        outcome.extra.update(added=plan.added, removed=follow_up.removed)
+        try:
+            return self.members.apply(created, follow_up)
+        except ScimError as err:
+            raise note_progress(err, True, group_id=created.get("id")) from None
+
+    def ensure_absent(self, group, outcome):
+        """DELETEs the group; a group already gone is not an error."""
+        if group is None:
+            return
+        outcome.before = diff_view(GROUP_ATTRIBUTES, current_values(GROUP_ATTRIBUTES, group))
+        outcome.after = {}
+        outcome.changed = True
+        if not self.check_mode:
+            outcome.changed = self.client.delete_resource("Groups", group["id"])
