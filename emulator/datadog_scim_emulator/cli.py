@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from .config import (
     DELETE_USER_CHOICES,
     DUPLICATE_USER_POST_CHOICES,
+    ERROR_BODY_CHOICES,
     FAULT_METHODS,
     INACTIVE_USERS_CHOICES,
     ConfigError,
@@ -88,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         dest="foreign_locations",
         help="point meta.location and $ref into this server, not app.datadoghq.com",
+    )
+
+    switches.add_argument(
+        "--error-body",
+        choices=ERROR_BODY_CHOICES,
+        default="datadog",
+        help='datadog: {"errors": [...]}; scim: the RFC 7644 error schema',
     )
 
     traffic = parser.add_argument_group("rate limit, latency and faults")

@@ -51,6 +51,8 @@ def test_flags_reach_the_config_and_sigterm_saves_state(tmp_path):
         "--max-page-size",
         "7",
         "--teams-disabled",
+        "--error-body",
+        "scim",
         "--fault-methods",
         "post,patch",
         "--state-file",
@@ -65,6 +67,7 @@ def test_flags_reach_the_config_and_sigterm_saves_state(tmp_path):
         assert config["delete_user"] == "remove"
         assert config["max_page_size"] == 7
         assert config["teams_enabled"] is False
+        assert config["error_body"] == "scim"
         assert config["fault_methods"] == ["POST", "PATCH"]
         assert config["app_key_count"] == 2
         response = requests.post(

@@ -176,3 +176,20 @@ def test_admin_api_is_never_faulted_nor_limited(emulator):
     for _ in range(20):
         assert requests.get(f"{emulator.admin_url}/state", timeout=5).status_code == 200
     assert emulator.request_log() == []
+
+
+def test_error_body_switch_sends_the_scim_error_schema(emulator, scim: ScimSession):
+    emulator.configure(error_body="scim")
+    expected_schema = ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    missing = scim.get("/Users/nope")
+    assert missing.json() == {
+        "schemas": expected_schema,
+        "status": "404",
+        "detail": "User nope not found",
+    }
+    forbidden = ScimSession(emulator.url, "wrong").get("/Users")
+    assert forbidden.json() == {"schemas": expected_schema, "status": "403", "detail": "Forbidden"}
+    emulator.configure(fault_5xx=1.0)
+    failed = scim.get("/Users")
+    assert failed.json()["schemas"] == expected_schema
+    assert failed.json()["status"] == str(failed.status_code)
