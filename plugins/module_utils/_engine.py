@@ -533,15 +533,17 @@ class UserEngine:
 
     def ensure_present(self, resource, wanted, outcome):
         """Creates the user or PATCHes the options that differ; returns the user."""
-        managed = [option for option in USER_OPTIONS if option in wanted]
-        if resource is None:
-            outcome.changed = True
-            outcome.before = {}
-            outcome.after = diff_view(USER_ATTRIBUTES, self._created_values(wanted))
-            if self.check_mode:
-                return predict_user(None, wanted)
-            return self._create(wanted)
+        if resource is not None:
+            return self._update(resource, wanted, outcome)
+        outcome.changed = True
+        outcome.before = {}
+        outcome.after = diff_view(USER_ATTRIBUTES, self._created_values(wanted))
+        if self.check_mode:
+            return predict_user(None, wanted)
+        return self._create(wanted, outcome)
 
+    def _update(self, resource, wanted, outcome):
+        managed = [option for option in USER_OPTIONS if option in wanted]
         outcome.before = diff_view(
             USER_ATTRIBUTES, current_values(USER_ATTRIBUTES, resource, managed)
         )
@@ -549,9 +551,9 @@ class UserEngine:
         after = dict(outcome.before)
         after.update({option: wanted[option] for option in changed})
         outcome.after = diff_view(USER_ATTRIBUTES, after)
+        outcome.changed = bool(changed)
         if not changed:
             return resource
-        outcome.changed = True
         if self.check_mode:
             return predict_user(resource, {option: wanted[option] for option in changed})
         operations = user_patch_operations(resource, wanted, changed)
@@ -569,37 +571,100 @@ class UserEngine:
         values.setdefault("active", True)
         return values
 
-    def _create(self, wanted):
-        payload = user_create_payload(wanted)
+    def _create(self, wanted, outcome):
+        user_name = wanted["user_name"]
 
         def find_existing():
-            return self.find(user_name=wanted["user_name"])
+            return self.find(user_name=user_name)
 
         try:
-            created = self.client.create_resource("Users", payload, find_existing)
+            # Not create_resource: whether the server made a user (201) or answered with one it
+            # already had (200) decides between "created" and "compare and update".
+            response = self.client.request(
+                "POST",
+                self.client.collection_path("Users"),
+                "create user",
+                json=user_create_payload(wanted),
+                ok=(200, 201),
+                find_existing=find_existing,
+            )
         except ScimError as err:
             if err.status != 409:
                 raise
-            # The user exists but the lookup did not see it (a server that hides inactive
-            # users from filters, or matches case-sensitively): take it if it can be found.
-            existing = find_existing()
+            existing = self._find_after_conflict(user_name)
             if existing is None:
-                raise ScimError(
-                    "Could not create user %r: the server says it already exists (409) but does "
-                    "not list it; it may be deactivated and hidden from lists. Give its id to "
-                    "manage it." % wanted["user_name"],
-                    operation="create user",
-                    status=409,
-                    path=err.path,
-                    url=err.url,
-                    server_message=err.server_message,
-                )
-            return self.ensure_present(existing, wanted, Outcome())
-        if created and created.get("active") is False and wanted.get("active") is not False:
-            # A server that answers a POST for a deactivated user with that user: reactivate.
-            return self.ensure_present(created, wanted, Outcome())
+                return self._unlisted_user(wanted, outcome, err)
+            return self._adopt(existing, wanted, outcome)
+
+        if response.status == 200 and response.body and not (
+            response.from_lookup or response.after_lost_answer
+        ):
+            return self._adopt(response.body, wanted, outcome)
+        created = response.body or find_existing() or {}
         self._warn_unapplied_roles(wanted, created)
         return created
+
+    def _find_after_conflict(self, user_name):
+        """The user a 409 says exists, read from the full list when the filter misses it.
+
+        The filter misses users that a server hides from filters only, or whose stored name
+        differs in case on a server that compares names case-sensitively. Reading every page
+        is costly on a large directory, so it is done only after a conflict.
+        """
+        found = self.find(user_name=user_name)
+        if found is not None:
+            return found
+        matches = [
+            user
+            for user in self.client.list_resources("Users", operation="find user")
+            if str(user.get("userName", "")).casefold() == user_name.casefold()
+        ]
+        if len(matches) > 1:
+            raise _ambiguous("user", "user_name", user_name, matches)
+        return matches[0] if matches else None
+
+    def _adopt(self, existing, wanted, outcome):
+        """Manages a user that the lookup missed and the create request revealed.
+
+        ``active`` stays as the server has it unless the task sets it, as for a user the
+        lookup finds; a deactivated user is not reactivated behind the task's back.
+        """
+        user = self._update(existing, wanted, outcome)
+        if isinstance(user, dict) and user.get("active") is False:
+            self.warn(
+                "User %r is deactivated and the server hides deactivated users from lookups, "
+                "so the module found it only by trying to create it, and will do so on every "
+                "run. Set active to true to reactivate it, or give its id to manage it without "
+                "a create request." % existing.get("userName", wanted["user_name"])
+            )
+        return user
+
+    def _unlisted_user(self, wanted, outcome, err):
+        """A 409 for a user that neither the filter nor the full list shows."""
+        user_name = wanted["user_name"]
+        if wanted.get("active") is False:
+            # Servers hide deactivated users only, so this one is deactivated, which is
+            # what the task asks; failing would make every later run fail.
+            outcome.changed = False
+            outcome.before = {}
+            outcome.after = {}
+            self.warn(
+                "User %r exists but the server hides it from lists and filters, as it does "
+                "with deactivated users; it was left as it is. Its other attributes could not "
+                "be compared: give its id to manage them." % user_name
+            )
+            return None
+        raise ScimError(
+            "Could not create user %r: the server answered 409 (the user already exists) but "
+            "neither a filter nor the full user list shows it, which is how a server that "
+            "hides deactivated users treats them. Give the user's id to manage it (with "
+            "active set to true to reactivate it)." % user_name,
+            operation="create user",
+            status=409,
+            path=err.path,
+            url=err.url,
+            server_message=err.server_message,
+        )
 
     def _warn_unapplied_roles(self, wanted, resource):
         if wanted.get("roles") is None or not isinstance(resource, dict) or "roles" not in resource:
@@ -630,8 +695,14 @@ class UserEngine:
                 operation="deactivate user",
             )
             return updated or self.client.get_resource("Users", resource["id"])
-        outcome.changed = True
         outcome.before = diff_view(USER_ATTRIBUTES, current_values(USER_ATTRIBUTES, resource))
+        if resource.get("active") is False:
+            # Datadog's DELETE may only deactivate: a deleted user can stay listed, inactive,
+            # and cannot be told apart from a deactivated one. Deleting it again on every run
+            # would never converge, so an inactive user counts as deleted.
+            outcome.after = dict(outcome.before)
+            return resource
+        outcome.changed = True
         outcome.after = {}
         if not self.check_mode:
             self.client.delete_resource("Users", resource["id"])
