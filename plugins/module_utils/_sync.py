@@ -161,8 +161,8 @@ def _check_user_rows(users):
         unknown = sorted(set(row) - USER_ROW_KEYS)
         if unknown:
             raise ScimOptionError(
-                "users[%d] has unknown keys: %s. Known keys are: %s."
-                % (index, ", ".join(unknown), ", ".join(sorted(USER_ROW_KEYS))),
+                "%s is not a known key; known keys are: %s."
+                % (", ".join(prefix + key for key in unknown), ", ".join(sorted(USER_ROW_KEYS))),
                 prefix + unknown[0],
             )
         if row.get("user_name") is None:
@@ -196,8 +196,8 @@ def _check_group_rows(groups):
         unknown = sorted(set(row) - GROUP_ROW_KEYS)
         if unknown:
             raise ScimOptionError(
-                "groups[%d] has unknown keys: %s. Known keys are: %s."
-                % (index, ", ".join(unknown), ", ".join(sorted(GROUP_ROW_KEYS))),
+                "%s is not a known key; known keys are: %s."
+                % (", ".join(prefix + key for key in unknown), ", ".join(sorted(GROUP_ROW_KEYS))),
                 prefix + unknown[0],
             )
         check_display_name(row.get("display_name"), prefix + "display_name")
@@ -373,7 +373,9 @@ def _plan_user(plan, row, resource, protected):
         created = dict(wanted)
         created.setdefault("email", user_name)
         plan.user_writes.append(
-            UserWrite(user_name, CREATE, None, wanted, None, {}, diff_view(USER_ATTRIBUTES, created))
+            UserWrite(
+                user_name, CREATE, None, wanted, None, {}, diff_view(USER_ATTRIBUTES, created)
+            )
         )
         return (user_name, None)
 
@@ -429,7 +431,9 @@ def _plan_group(plan, group_name, group, wanted, members, exclusive, names_by_id
     current = member_ids(group)
     current_set = set(current)
     add_members = [
-        (name, user_id) for name, user_id in members if user_id is None or user_id not in current_set
+        (name, user_id)
+        for name, user_id in members
+        if user_id is None or user_id not in current_set
     ]
     remove_members = []
     if exclusive:
@@ -439,9 +443,7 @@ def _plan_group(plan, group_name, group, wanted, members, exclusive, names_by_id
             for user_id in dict.fromkeys(current)
             if user_id not in kept
         ]
-    operations = group_rename_operations(
-        wanted, changed_options(GROUP_ATTRIBUTES, group, wanted)
-    )
+    operations = group_rename_operations(wanted, changed_options(GROUP_ATTRIBUTES, group, wanted))
     if add_members or remove_members or operations:
         plan.group_writes.append(
             GroupWrite(group_name, group, wanted, add_members, remove_members, operations)
@@ -583,9 +585,7 @@ class SyncRunner:
                     report.note_user(write)
 
         if self.role_warnings:
-            self.warn(
-                "%d role warnings: %s" % (len(self.role_warnings), _some(self.role_warnings))
-            )
+            self.warn("%d role warnings: %s" % (len(self.role_warnings), _some(self.role_warnings)))
         return report
 
     def _each(self, pool, write_function, writes):

@@ -451,9 +451,11 @@ def read_groups(client, names):
     wanted = set(names)
     # A list answer may leave members out; only the groups the plan compares need them.
     return [
-        client.get_resource("Groups", group["id"]) or group
-        if group.get("displayName") in wanted and "members" not in group and group.get("id")
-        else group
+        (
+            client.get_resource("Groups", group["id"]) or group
+            if group.get("displayName") in wanted and "members" not in group and group.get("id")
+            else group
+        )
         for group in groups
     ]
 
