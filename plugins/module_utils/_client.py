@@ -126,6 +126,9 @@ class ScimOptionError(ValueError):
         super().__init__(msg)
         self.msg = msg
         self.option = option
+        # The same progress slots as ScimError, for a check that fails halfway through a plan.
+        self.changed = False
+        self.details = {}
 
 
 class ScimResponse:
