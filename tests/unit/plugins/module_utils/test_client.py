@@ -535,6 +535,41 @@ class TestErrors:
         assert error.status == 302
 
 
+class TestTeamsDisabled:
+    DISABLED = {
+        "errors": [
+            "Team provisioning through SCIM is not enabled for this organization; "
+            "contact Datadog support to enable it"
+        ]
+    }
+
+    @pytest.mark.parametrize("status", [400, 403])
+    def test_a_refused_groups_call_says_team_provisioning_is_off(self, status):
+        kit = ClientKit([Answer(status, self.DISABLED)])
+        with pytest.raises(ScimError) as caught:
+            kit.client.list_resources("Groups")
+        assert caught.value.msg.startswith(_client.TEAMS_DISABLED_MESSAGE)
+        assert "user_access_manage" not in caught.value.msg
+        assert caught.value.status == status
+
+    def test_a_404_that_says_so_is_not_taken_for_a_missing_group(self):
+        kit = ClientKit([Answer(404, self.DISABLED)])
+        with pytest.raises(ScimError) as caught:
+            kit.client.get_resource("Groups", "g-1")
+        assert caught.value.msg.startswith(_client.TEAMS_DISABLED_MESSAGE)
+
+    def test_a_plain_missing_group_is_still_none(self):
+        kit = ClientKit([Answer(404, {"errors": ["Group not found"]})])
+        assert kit.client.get_resource("Groups", "g-1") is None
+
+    def test_the_same_words_on_users_keep_the_key_hint(self):
+        kit = ClientKit([Answer(403, self.DISABLED)])
+        with pytest.raises(ScimError) as caught:
+            kit.client.get_resource("Users", "u-1")
+        assert not caught.value.msg.startswith(_client.TEAMS_DISABLED_MESSAGE)
+        assert "user_access_manage" in caught.value.msg
+
+
 # ---------------------------------------------------------------- paging
 
 
