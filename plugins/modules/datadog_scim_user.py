@@ -20,7 +20,7 @@ description:
   - For many users at once, use M(scimops.datadog.datadog_scim_sync), which handles them in one task
     and one process instead of one module run per user.
 author:
-  - scimops.datadog contributors
+  - scimops.datadog contributors (@scimops)
 extends_documentation_fragment:
   - scimops.datadog.connection
   - scimops.datadog.attributes
@@ -103,8 +103,24 @@ options:
 notes:
   - Creating a user makes Datadog send an invitation email; its link stays valid for two days.
   - In check mode, a user that would be created is returned with C(id) set to null.
-  - Datadog may hide deactivated users from lists and filters. When a create answers that the
-    user already exists but no lookup can find it, the module fails and asks for the O(id).
+  - Datadog may hide deactivated users from lists and filters. A task that gives only
+    O(user_name) then does not find such a user and sends a create request, which the server
+    answers with the existing user or with 409 (already exists). After a 409 the module reads
+    the full user list once, in case only the filter hides the user.
+  - A user that the create request reveals is managed like a user the lookup finds, with one
+    C(PATCH) of the attributes that differ. Its C(active) stays as it is unless O(active) is
+    set, so O(active=true) reactivates it. A user left deactivated stays hidden, so every later
+    run sends the create request again to find it; the module warns about it.
+  - When the server answers 409 and no lookup shows the user, the task fails and asks for the
+    O(id), with which the user is read directly. With O(active=false), it reports no change
+    instead, with a warning, since only deactivated users are hidden; its other attributes are
+    not compared.
+  - With O(absent_action=delete), a user that is already inactive counts as deleted and is left
+    as it is. Datadog's C(DELETE) may only deactivate a user, and such a user cannot be told
+    apart from a deactivated one; deleting it again would never converge. On a server that
+    removes users, reactivate a deactivated user before deleting it.
+  - On a server that hides deactivated users, O(state=absent) does not find a deactivated user
+    by O(user_name) and reports no change; give O(id) to delete it.
 seealso:
   - module: scimops.datadog.datadog_scim_user_info
   - module: scimops.datadog.datadog_scim_sync
