@@ -7,10 +7,10 @@
 and ends with one line ``N passed, N failed`` summed over every check it ran. Each step keeps
 its full output in ``build/logs/<step>.log`` and prints it when the step fails.
 
-The collection is tested from a copy at ``build/collections/ansible_collections/scimops/datadog``
-(ansible-test needs that path and refuses a symlink), holding the files git tracks or would
-track, without the development tools that are not part of the collection (the emulator, the
-benchmark); those are checked by their own steps.
+The collection is tested from a copy at ``.../ansible_collections/scimops/datadog`` in a
+folder of the run under ``build/runs/`` (ansible-test needs that path and refuses a symlink),
+holding the files git tracks or would track, without the development tools that are not part
+of the collection (the emulator, the benchmark); those are checked by their own steps.
 """
 
 from __future__ import annotations
@@ -29,8 +29,12 @@ from xml.etree import ElementTree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, "build")
-LOGS = os.path.join(BUILD, "logs")
-COLLECTIONS = os.path.join(BUILD, "collections")
+# Each run works in a folder of its own, so that runs started side by side do not remove
+# each other's staged copy; the logs of the last run of each step are copied to build/logs.
+RUN_DIR = os.path.join(BUILD, "runs", str(os.getpid()))
+LOGS = os.path.join(RUN_DIR, "logs")
+LATEST_LOGS = os.path.join(BUILD, "logs")
+COLLECTIONS = os.path.join(RUN_DIR, "collections")
 STAGED = os.path.join(COLLECTIONS, "ansible_collections", "scimops", "datadog")
 BIN = os.path.dirname(sys.executable)
 PYTHON = sys.executable
@@ -126,8 +130,17 @@ def collection_files():
     ]
 
 
+_staged = []
+
+
 def stage_collection():
-    """Copies the collection to the path ansible-test needs, as its own git work tree."""
+    """Copies the collection to the path ansible-test needs, as its own git work tree.
+
+    Once per run: every step tests the same snapshot of the tree.
+    """
+    if _staged:
+        return
+    _staged.append(STAGED)
     if os.path.isdir(STAGED):
         shutil.rmtree(STAGED)
     os.makedirs(STAGED)
@@ -173,9 +186,7 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited early; see build/logs/server-{self.name}.log"
-                )
+                raise RuntimeError(f"{self.name} exited early; see {self.log.name}")
             if os.path.exists(self.port_file):
                 self.port = int(open(self.port_file, encoding="utf-8").read().strip())
                 return self
@@ -565,10 +576,7 @@ def main(argv):
     unknown = [name for name in names if name not in STEPS]
     if unknown:
         sys.exit(f"unknown step(s): {', '.join(unknown)}; steps: {', '.join(STEPS)}")
-    if os.path.isdir(LOGS):
-        for name in names:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(os.path.join(LOGS, name + ".log"))
+    os.makedirs(LATEST_LOGS, exist_ok=True)
     total_passed = total_failed = 0
     rows = []
     for name in names:
@@ -579,6 +587,9 @@ def main(argv):
         except Exception as error:  # a broken step counts as a failure, the others still run
             result = StepResult(0, 1, note=f"{type(error).__name__}: {error}")
         elapsed = time.monotonic() - started
+        log_path = os.path.join(LOGS, name + ".log")
+        if os.path.exists(log_path):
+            shutil.copyfile(log_path, os.path.join(LATEST_LOGS, name + ".log"))
         if result.failed:
             log_path = os.path.join(LOGS, name + ".log")
             if os.path.exists(log_path):
@@ -595,6 +606,10 @@ def main(argv):
     for line in rows:
         print("  " + line)
     print(f"{total_passed} passed, {total_failed} failed")
+    for name in os.listdir(LOGS) if os.path.isdir(LOGS) else ():
+        if name.startswith("server-"):
+            shutil.copyfile(os.path.join(LOGS, name), os.path.join(LATEST_LOGS, name))
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
     return 1 if total_failed else 0
 
 
