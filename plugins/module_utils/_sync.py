@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.scimops.datadog.plugins.module_utils._client import (
     ScimError,
     ScimOptionError,
@@ -44,9 +46,6 @@ from ansible_collections.scimops.datadog.plugins.module_utils._engine import (
     validate_user_values,
     wanted_values,
 )
-
-USER_ROW_KEYS = frozenset(USER_OPTIONS + ("groups",))
-GROUP_ROW_KEYS = frozenset(("display_name", "external_id"))
 
 CREATE = "create"
 UPDATE = "update"
@@ -149,24 +148,77 @@ class SyncPlan:
         return {"before": before, "after": after}
 
 
+# The type of each key of a row. The module declares no sub-options for its lists: the
+# checks are done here instead, so that an error names the row (users[3].active), which
+# Ansible's own sub-option check does not do for unknown keys, and so that 10,000 rows are
+# checked in a fraction of the time the generic sub-option validation takes.
+USER_ROW_TYPES = {option: "str" for option in USER_OPTIONS}
+USER_ROW_TYPES.update(active="bool", roles="list", groups="list")
+GROUP_ROW_TYPES = {"display_name": "str", "external_id": "str"}
+USER_ROW_KEYS = frozenset(USER_ROW_TYPES)
+GROUP_ROW_KEYS = frozenset(GROUP_ROW_TYPES)
+
+
+def _as_str(value, field):
+    if isinstance(value, str):
+        return value
+    # Numbers are what YAML makes of employee numbers and similar ids; anything else is a
+    # mistake in the source.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ScimOptionError("%s must be a string, got %r." % (field, value), field)
+
+
+def _as_bool(value, field):
+    try:
+        return boolean(value, strict=True)
+    except TypeError:
+        raise ScimOptionError("%s must be true or false, got %r." % (field, value), field) from None
+
+
+def _as_list(value, field):
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",")]
+    if not isinstance(value, (list, tuple)):
+        raise ScimOptionError("%s must be a list of strings, got %r." % (field, value), field)
+    return [_as_str(item, field) for item in value]
+
+
+_CONVERTERS = {"str": _as_str, "bool": _as_bool, "list": _as_list}
+
+
+def _check_row(rows, index, list_name, types, required_key):
+    """Checks one row in place (known keys, values converted to their type); its prefix."""
+    row = rows[index]
+    name = "%s[%d]" % (list_name, index)
+    if not isinstance(row, dict):
+        raise ScimOptionError("%s must be a dictionary, got %r." % (name, row), name)
+    unknown = sorted(str(key) for key in row if key not in types)
+    if unknown:
+        raise ScimOptionError(
+            "%s is not a known key; known keys are: %s."
+            % (", ".join("%s.%s" % (name, key) for key in unknown), ", ".join(sorted(types))),
+            "%s.%s" % (name, unknown[0]),
+        )
+    for key, value in row.items():
+        if value is not None:
+            converted = _CONVERTERS[types[key]](value, "%s.%s" % (name, key))
+            if converted is not value:
+                row[key] = converted
+    if row.get(required_key) is None:
+        field = "%s.%s" % (name, required_key)
+        raise ScimOptionError("%s is required." % field, field)
+    return "%s." % name
+
+
 def _check_user_rows(users):
     """Every row must be a known set of keys with valid values; names must be unique."""
+    if not isinstance(users, list):
+        raise ScimOptionError("users must be a list of dictionaries.", "users")
     rows_by_name = {}
-    for index, row in enumerate(users):
-        prefix = "users[%d]." % index
-        if not isinstance(row, dict):
-            raise ScimOptionError(
-                "users[%d] must be a dictionary, got %r." % (index, row), "users[%d]" % index
-            )
-        unknown = sorted(set(row) - USER_ROW_KEYS)
-        if unknown:
-            raise ScimOptionError(
-                "%s is not a known key; known keys are: %s."
-                % (", ".join(prefix + key for key in unknown), ", ".join(sorted(USER_ROW_KEYS))),
-                prefix + unknown[0],
-            )
-        if row.get("user_name") is None:
-            raise ScimOptionError("%suser_name is required." % prefix, prefix + "user_name")
+    for index in range(len(users)):
+        prefix = _check_row(users, index, "users", USER_ROW_TYPES, "user_name")
+        row = users[index]
         validate_user_values(row, prefix=prefix)
         for group_name in row.get("groups") or []:
             check_display_name(group_name, prefix + "groups")
@@ -186,28 +238,20 @@ def _check_user_rows(users):
 
 
 def _check_group_rows(groups):
+    if not isinstance(groups, list):
+        raise ScimOptionError("groups must be a list of dictionaries.", "groups")
     seen = {}
-    for index, row in enumerate(groups):
-        prefix = "groups[%d]." % index
-        if not isinstance(row, dict):
-            raise ScimOptionError(
-                "groups[%d] must be a dictionary, got %r." % (index, row), "groups[%d]" % index
-            )
-        unknown = sorted(set(row) - GROUP_ROW_KEYS)
-        if unknown:
-            raise ScimOptionError(
-                "%s is not a known key; known keys are: %s."
-                % (", ".join(prefix + key for key in unknown), ", ".join(sorted(GROUP_ROW_KEYS))),
-                prefix + unknown[0],
-            )
-        check_display_name(row.get("display_name"), prefix + "display_name")
-        if row["display_name"] in seen:
+    for index in range(len(groups)):
+        prefix = _check_row(groups, index, "groups", GROUP_ROW_TYPES, "display_name")
+        display_name = groups[index]["display_name"]
+        check_display_name(display_name, prefix + "display_name")
+        if display_name in seen:
             raise ScimOptionError(
                 "groups lists the display_name %r twice (groups[%d] and groups[%d])."
-                % (row["display_name"], seen[row["display_name"]], index),
+                % (display_name, seen[display_name], index),
                 prefix + "display_name",
             )
-        seen[row["display_name"]] = index
+        seen[display_name] = index
 
 
 def check_desired_state(users, groups, protected_users):
@@ -273,6 +317,7 @@ def plan_sync(
     prune_users=False,
     protected_users=(),
     max_deactivations=50,
+    checked=False,
 ):
     """The writes that make the server match the desired state, computed in memory.
 
@@ -281,9 +326,11 @@ def plan_sync(
     ScimOptionError or ScimError, before anything is written, for a desired state that cannot
     be applied as a whole: bad or duplicate rows, too many deactivations, missing groups
     with ``create_groups`` off, or names that match several objects on the server.
+    ``checked`` says that check_desired_state has already passed on these rows.
     """
     groups = groups or []
-    check_desired_state(users, groups, protected_users)
+    if not checked:
+        check_desired_state(users, groups, protected_users)
     protected = {name.casefold() for name in protected_users or []}
 
     plan = SyncPlan()

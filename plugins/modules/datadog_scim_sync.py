@@ -26,7 +26,7 @@ description:
   - Use M(scimops.datadog.datadog_scim_user) and M(scimops.datadog.datadog_scim_group) to
     change a single object.
 author:
-  - scimops.datadog contributors
+  - scimops.datadog contributors (@scimops)
 extends_documentation_fragment:
   - scimops.datadog.connection
   - scimops.datadog.attributes
@@ -400,25 +400,11 @@ MAX_CONCURRENCY = 64
 
 
 def argument_spec():
-    user_options = dict(
-        user_name=dict(type="str", required=True),
-        display_name=dict(type="str"),
-        given_name=dict(type="str"),
-        family_name=dict(type="str"),
-        email=dict(type="str"),
-        title=dict(type="str"),
-        active=dict(type="bool"),
-        roles=dict(type="list", elements="str"),
-        external_id=dict(type="str"),
-        groups=dict(type="list", elements="str"),
-    )
-    group_options = dict(
-        display_name=dict(type="str", required=True),
-        external_id=dict(type="str"),
-    )
+    # The rows of users and groups have no sub-options here: _sync checks and converts them
+    # (as documented above), naming the row of each error, and far faster for 10,000 rows.
     return dict(
-        users=dict(type="list", elements="dict", required=True, options=user_options),
-        groups=dict(type="list", elements="dict", default=[], options=group_options),
+        users=dict(type="list", elements="dict", required=True),
+        groups=dict(type="list", elements="dict", default=[]),
         create_groups=dict(type="bool", default=True),
         exclusive_groups=dict(type="bool", default=True),
         prune_users=dict(type="bool", default=False),
@@ -479,6 +465,7 @@ def sync_directory(scim):
         prune_users=params["prune_users"],
         protected_users=params["protected_users"],
         max_deactivations=params["max_deactivations"],
+        checked=True,
     )
     del current_users, current_groups
     for warning in plan.warnings:

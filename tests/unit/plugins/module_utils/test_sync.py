@@ -255,6 +255,44 @@ def test_a_bad_row_fails_naming_its_index_and_field(bad_row, option):
     assert option in str(caught.value)
 
 
+def test_row_values_are_converted_to_their_types_in_place():
+    users = [
+        {"user_name": "user1@example.com", "active": "no", "external_id": 1042},
+        {"user_name": "user2@example.com", "groups": "SRE, Ops", "roles": [ROLE]},
+    ]
+    plan = plan_sync(users, [], [server_user(1), server_user(2)], [])
+
+    assert users[0]["active"] is False
+    assert users[0]["external_id"] == "1042"
+    assert users[1]["groups"] == ["SRE", "Ops"]
+    assert by_action(plan, DEACTIVATE) == ["user1@example.com"]
+    assert [write.display_name for write in plan.group_writes] == ["SRE", "Ops"]
+
+
+@pytest.mark.parametrize(
+    "bad_row, option",
+    [
+        ({"user_name": "user9@example.com", "active": "maybe"}, "users[1].active"),
+        ({"user_name": "user9@example.com", "title": ["a"]}, "users[1].title"),
+        ({"user_name": "user9@example.com", "groups": {"SRE": 1}}, "users[1].groups"),
+        ({"user_name": "user9@example.com", "roles": [None]}, "users[1].roles"),
+    ],
+)
+def test_a_value_of_the_wrong_type_fails_naming_its_row_and_field(bad_row, option):
+    with pytest.raises(ScimOptionError) as caught:
+        plan_sync([row(1), bad_row], [], [], [])
+
+    assert caught.value.option == option
+    assert option in str(caught.value)
+
+
+def test_a_row_that_is_not_a_dictionary_fails_naming_it():
+    with pytest.raises(ScimOptionError) as caught:
+        plan_sync([row(1), "user2@example.com"], [], [], [])
+
+    assert caught.value.option == "users[1]"
+
+
 def test_a_bad_group_row_fails_naming_it():
     with pytest.raises(ScimOptionError) as caught:
         plan_sync([row(1)], [{"display_name": "SRE"}, {"display_name": "SRE"}], [], [])
