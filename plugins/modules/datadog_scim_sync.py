@@ -75,8 +75,8 @@ options:
         type: str
       active:
         description:
-          - Whether the user can log in. Not set means V(true): the source is authoritative
-            for the users it lists.
+          - Whether the user can log in. Not set means V(true), since the source is
+            authoritative for the users it lists.
           - V(false) deactivates an active user; such deactivations count towards
             O(max_deactivations).
           - A user listed with V(false) that does not exist is not created, since creating
@@ -159,8 +159,9 @@ options:
     default: 50
   concurrency:
     description:
-      - How many write requests are in flight at once. The threads share the rate limit:
-        when the server answers 429 or runs out of X-RateLimit-Remaining, all of them wait.
+      - How many write requests are in flight at once.
+      - The threads share the rate limit. When the server answers 429 or runs out of
+        C(X-RateLimit-Remaining), all of them wait.
     type: int
     default: 8
 notes:
