@@ -110,7 +110,7 @@ def assert_key_nowhere(runner, data_dir, ident):
         assert APP_KEY not in json.dumps(event), "the key is in event %s" % event.get("event")
     assert APP_KEY not in runner.stdout.read()
     artifacts = os.path.join(data_dir, "artifacts", ident)
-    for folder, _, names in os.walk(artifacts):
+    for folder, _subfolders, names in os.walk(artifacts):
         for name in names:
             # ansible-runner records the environment it was given in "command", as env/envvars
             # holds it: the job's input, not something the playbook produced.
