@@ -632,7 +632,12 @@ class SyncRunner:
                     report.note_user(write)
 
         if self.role_warnings:
-            self.warn("%d role warnings: %s" % (len(self.role_warnings), _some(self.role_warnings)))
+            # One warning for the run, not one per user: an export with a stale role UUID
+            # would otherwise print thousands of them.
+            self.warn(
+                "%d new users did not get every role they were given. %s"
+                % (len(self.role_warnings), _some(self.role_warnings))
+            )
         return report
 
     def _each(self, pool, write_function, writes):
