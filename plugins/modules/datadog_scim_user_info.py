@@ -16,7 +16,7 @@ description:
   - O(user_name), O(id) and O(filter) are mutually exclusive, since each one is a complete way of
     choosing users. With none of them, every user is returned.
 author:
-  - scimops.datadog contributors
+  - scimops.datadog contributors (@scimops)
 extends_documentation_fragment:
   - scimops.datadog.connection
   - scimops.datadog.attributes
