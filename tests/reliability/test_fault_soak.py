@@ -179,3 +179,112 @@ def test_sync_of_2000_users_converges_under_faults(ansible, faulty):
     assert again["changed"] is False
     assert writes(second.request_log) == []
     assert_directory_matches(faulty, users, strangers)
+
+
+SMALL = 20
+
+
+def single_object_tasks():
+    """Twenty users, twenty groups and twenty membership changes, one module call each.
+
+    The membership changes go to other (seeded) teams than the groups the group module
+    manages, since a group's O(members) and a membership change on the same group would undo
+    each other on every run.
+    """
+    users = ["fault.user%02d@example.com" % number for number in range(SMALL)]
+    leavers = ["fault.leaver%02d@example.com" % number for number in range(5)]
+    groups = [
+        {
+            "display_name": "Fault Group %02d" % number,
+            "members": sorted({users[number], users[(number + 1) % SMALL]}),
+        }
+        for number in range(SMALL)
+    ]
+    changes = [
+        {
+            "display_name": "Fault Team %02d" % number,
+            "seeded": sorted({leavers[number % 5], users[number % 10]}),
+            "users": sorted({users[(number + 5) % SMALL], users[(number + 9) % SMALL]}),
+            "state": ("present", "exact", "absent")[number % 3],
+        }
+        for number in range(SMALL)
+    ]
+    tasks = [
+        {
+            "name": "Create users one by one",
+            "scimops.datadog.datadog_scim_user": {
+                "user_name": "{{ item }}",
+                "display_name": "Fault {{ item | split('@') | first }}",
+                "title": "Operator",
+                "active": True,
+            },
+            "loop": users,
+        },
+        {
+            "name": "Deactivate leavers one by one",
+            "scimops.datadog.datadog_scim_user": {"user_name": "{{ item }}", "state": "absent"},
+            "loop": leavers,
+        },
+        {
+            "name": "Create groups with members",
+            "scimops.datadog.datadog_scim_group": {
+                "display_name": "{{ item.display_name }}",
+                "members": "{{ item.members }}",
+            },
+            "loop": groups,
+            "loop_control": {"label": "{{ item.display_name }}"},
+        },
+        {
+            "name": "Change memberships",
+            "scimops.datadog.datadog_scim_group_membership": {
+                "group": "{{ item.display_name }}",
+                "users": "{{ item.users }}",
+                "state": "{{ item.state }}",
+            },
+            "loop": changes,
+            "loop_control": {"label": "{{ item.display_name }}"},
+        },
+    ]
+    expected_members = {group["display_name"]: group["members"] for group in groups}
+    for change in changes:
+        wanted = {
+            "present": set(change["seeded"]) | set(change["users"]),
+            "exact": set(change["users"]),
+            "absent": set(change["seeded"]) - set(change["users"]),
+        }[change["state"]]
+        expected_members[change["display_name"]] = sorted(wanted)
+    seed_groups = [
+        {"displayName": change["display_name"], "members": change["seeded"]} for change in changes
+    ]
+    return tasks, users, leavers, seed_groups, expected_members
+
+
+def test_single_object_modules_converge_under_faults(ansible, faulty):
+    tasks, users, leavers, seed_groups, expected_members = single_object_tasks()
+    # Seeding goes around the faults. Half the users exist already (the run updates them),
+    # half do not (the run creates them).
+    faulty.seed(users=leavers + users[:10], groups=seed_groups)
+    play = [ansible.play(tasks)]
+
+    first = ansible.run(play, mark_requests=False)
+    assert first.returncode == 0, first.output[-6000:]
+    faults = collections.Counter(entry["fault"] for entry in first.request_log)
+    assert faults["5xx"] and faults["429"] and faults["drop"] and faults["lost"], faults
+
+    server_users, _groups, members = server_directory(faulty)
+    names = [user["userName"] for user in server_users]
+    assert sorted(names) == sorted(users + leavers)
+    active = {user["userName"]: user["active"] for user in server_users}
+    assert [name for name in users if active[name] is not True] == []
+    assert [name for name in leavers if active[name] is not False] == []
+    assert members == expected_members
+
+    faulty.configure(**FAULTS)
+    faulty.clear_request_log()
+    second = ansible.run(play, mark_requests=False)
+    assert second.returncode == 0, second.output[-6000:]
+    for task in second.tasks:
+        changed = [item.get("item") for item in task["result"]["results"] if item["changed"]]
+        assert changed == [], task["name"]
+    assert writes(second.request_log) == []
+    assert server_directory(faulty)[2] == expected_members
