@@ -432,10 +432,11 @@ class TestIdempotence:
     def test_an_unchanged_update_after_a_real_one_writes_nothing(self, switches):
         harness = Harness(**switches)
         harness.present(**JANE)
-        changed = dict(JANE, title="Lead", roles=[ROLE_STANDARD])
-        _user, outcome, writes = harness.present(**changed)
+        promoted = dict(JANE)
+        promoted.update(title="Lead", roles=[ROLE_STANDARD])
+        _user, outcome, writes = harness.present(**promoted)
         assert outcome.changed is True and [sent.method for sent in writes] == ["PATCH"]
-        _user, outcome, writes = harness.present(**changed)
+        _user, outcome, writes = harness.present(**promoted)
         assert outcome.changed is False and writes == []
 
 
