@@ -421,6 +421,49 @@ def integration_against_peer():
         return run_integration("scim2-server", config)
 
 
+def step_molecule():
+    """Each role's molecule scenario: converge, idempotence and verify against an emulator."""
+    scenarios_dir = os.path.join(ROOT, "extensions", "molecule")
+    scenarios = sorted(
+        name
+        for name in os.listdir(scenarios_dir)
+        if os.path.exists(os.path.join(scenarios_dir, name, "molecule.yml"))
+    )
+    home = os.path.join(BUILD, "home", "molecule")
+    env = environment(
+        HOME=home,
+        ANSIBLE_REMOTE_TMP=os.path.join(home, "tmp"),
+        PYTHONPATH=os.path.join(ROOT, "emulator"),
+    )
+    env.pop("ANSIBLE_COLLECTIONS_PATH")
+    passed = failed = 0
+    for scenario in scenarios:
+        code, _output = run("molecule", ["molecule", "test", "-s", scenario], env=env)
+        print(f"  molecule {scenario}: {'passed' if code == 0 else 'FAILED'}")
+        passed, failed = (passed + 1, failed) if code == 0 else (passed, failed + 1)
+    return StepResult(passed, failed)
+
+
+def step_awx():
+    return pytest_step("awx", ["tests/awx"])
+
+
+def step_reliability():
+    env = environment(PYTHONPATH=os.path.join(ROOT, "emulator"))
+    return pytest_step("reliability", ["tests/reliability"], env=env)
+
+
+def step_bench_smoke():
+    """The benchmark at tiny sizes, only to check that it works (it times nothing for CI)."""
+    env = environment(PYTHONPATH=os.path.join(ROOT, "emulator"))
+    code, _output = run(
+        "bench-smoke",
+        [PYTHON, os.path.join(ROOT, "tests", "performance", "bench.py"), "--smoke"],
+        env=env,
+    )
+    return StepResult(1 if code == 0 else 0, 0 if code == 0 else 1)
+
+
 def step_docs():
     stage_collection()
     code, _output = run(
@@ -565,6 +608,10 @@ STEPS = {
     "python-lint": step_python_lint,
     "emulator": step_emulator,
     "integration": step_integration,
+    "molecule": step_molecule,
+    "awx": step_awx,
+    "reliability": step_reliability,
+    "bench-smoke": step_bench_smoke,
     "docs": step_docs,
     "changelog": step_changelog,
     "package": step_package,
