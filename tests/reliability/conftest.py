@@ -16,12 +16,20 @@ sys.path.insert(0, os.path.join(ROOT, "emulator"))
 sys.path.insert(0, HERE)
 
 from datadog_scim_emulator import Emulator, EmulatorConfig  # noqa: E402
-from reliability_harness import API_KEY, APP_KEY, WORK, Ansible, stage_collection  # noqa: E402
+from reliability_harness import (  # noqa: E402
+    API_KEY,
+    APP_KEY,
+    WORK,
+    Ansible,
+    remove_staged_collection,
+    stage_collection,
+)
 
 
 @pytest.fixture(scope="session")
 def staged_collection():
-    return stage_collection()
+    yield stage_collection()
+    remove_staged_collection()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORK = os.path.join(ROOT, "build", "reliability")
-COLLECTIONS = os.path.join(WORK, "collections")
+# One copy per test process, so that two runs at once never replace each other's files.
+COLLECTIONS = os.path.join(WORK, "collections-%d" % os.getpid())
 STAGED = os.path.join(COLLECTIONS, "ansible_collections", "scimops", "datadog")
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
 BIN = os.path.dirname(sys.executable)
@@ -46,6 +47,10 @@ def stage_collection():
     return STAGED
 
 
+def remove_staged_collection():
+    shutil.rmtree(COLLECTIONS, ignore_errors=True)
+
+
 class PlaybookRun:
     """The outcome of one ansible-playbook run: exit code, console output, task results."""
 
@@ -66,6 +71,12 @@ class PlaybookRun:
 
     def result(self, name):
         return self.task(name)["result"]
+
+    def requests_of_span(self, first, last):
+        """The SCIM requests sent after the task named first and up to the end of last."""
+        start = self.task(first)["log_length"]
+        end = self.task(last)["log_length"]
+        return self.request_log[start:end]
 
     def requests_of(self, name):
         """The SCIM requests that the named task sent, from the request log marks."""
