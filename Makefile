@@ -30,7 +30,7 @@ demo: $(STAMP)
 	$(VENV_PYTHON) tests/utils/demo.py
 
 bench: $(STAMP)
-	@echo "make bench: the benchmark arrives with the sync module; nothing to run yet."
+	$(VENV_PYTHON) tests/performance/bench.py
 
 clean:
 	rm -rf build collections tests/output
