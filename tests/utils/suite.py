@@ -339,6 +339,10 @@ def integration_config(server_kind, api_url, requests_url, reset_url, admin_url=
         "scim_requests_url": requests_url,
         "scim_reset_url": reset_url,
         "scim_admin_url": admin_url,
+        # The live target runs against a real Datadog site only when these are set.
+        "live_dd_site": os.environ.get("DD_SITE", ""),
+        "live_dd_app_key": os.environ.get("DD_APP_KEY", ""),
+        "live_dd_api_key": os.environ.get("DD_API_KEY", ""),
     }
 
 
@@ -458,7 +462,13 @@ def step_bench_smoke():
     env = environment(PYTHONPATH=os.path.join(ROOT, "emulator"))
     code, _output = run(
         "bench-smoke",
-        [PYTHON, os.path.join(ROOT, "tests", "performance", "bench.py"), "--smoke"],
+        [
+            PYTHON,
+            os.path.join(ROOT, "tests", "performance", "bench.py"),
+            "--smoke",
+            "--report",
+            os.path.join(BUILD, "bench", "smoke-report.json"),
+        ],
         env=env,
     )
     return StepResult(1 if code == 0 else 0, 0 if code == 0 else 1)
