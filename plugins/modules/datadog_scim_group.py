@@ -23,7 +23,7 @@ description:
   - To add or remove some members without naming all of them, use
     M(scimops.datadog.datadog_scim_group_membership).
 author:
-  - scimops.datadog contributors
+  - scimops.datadog contributors (@scimops)
 extends_documentation_fragment:
   - scimops.datadog.connection
   - scimops.datadog.attributes

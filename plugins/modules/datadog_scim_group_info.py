@@ -17,7 +17,7 @@ description:
     the users, so that reading many large groups costs a few pages of users, not one request
     per member.
 author:
-  - scimops.datadog contributors
+  - scimops.datadog contributors (@scimops)
 extends_documentation_fragment:
   - scimops.datadog.connection
   - scimops.datadog.attributes

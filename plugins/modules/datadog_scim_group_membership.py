@@ -22,7 +22,7 @@ description:
     hundreds of members costs a few requests, not one per member.
   - To create or delete the group itself, use M(scimops.datadog.datadog_scim_group).
 author:
-  - scimops.datadog contributors
+  - scimops.datadog contributors (@scimops)
 extends_documentation_fragment:
   - scimops.datadog.connection
   - scimops.datadog.attributes
