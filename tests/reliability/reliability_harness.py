@@ -104,10 +104,10 @@ class Ansible:
             options["api_key"] = API_KEY
         return options
 
-    def play(self, tasks, connection=None, roles=None, play_vars=None):
+    def play(self, tasks, connection=None, roles=None, play_vars=None, hosts="localhost"):
         play = {
             "name": "Reliability scenario",
-            "hosts": "localhost",
+            "hosts": hosts,
             "connection": "local",
             "gather_facts": False,
             "vars": {"ansible_python_interpreter": sys.executable, **(play_vars or {})},
@@ -129,8 +129,12 @@ class Ansible:
         env=None,
         timeout=600,
         playbook_path=None,
+        inventory=None,
     ):
-        """Runs plays (a list of play dicts) or an existing playbook file."""
+        """Runs plays (a list of play dicts) or an existing playbook file.
+
+        ``inventory`` is a YAML inventory as a dict; without one the play runs on localhost.
+        """
         run_dir = os.path.join(self.scratch, uuid.uuid4().hex[:12])
         os.makedirs(os.path.join(run_dir, "home"))
         if playbook_path is None:
@@ -139,7 +143,12 @@ class Ansible:
                 yaml.safe_dump(plays, playbook, sort_keys=False)
         results_file = os.path.join(run_dir, "results.json")
 
-        command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", playbook_path]
+        inventory_arg = "localhost,"
+        if inventory is not None:
+            inventory_arg = os.path.join(run_dir, "inventory.yml")
+            with open(inventory_arg, "w", encoding="utf-8") as handle:
+                yaml.safe_dump(inventory, handle, sort_keys=False)
+        command = [os.path.join(BIN, "ansible-playbook"), "-i", inventory_arg, playbook_path]
         if extra_vars:
             vars_file = os.path.join(run_dir, "extra_vars.json")
             with open(vars_file, "w", encoding="utf-8") as handle:

@@ -10,11 +10,13 @@ marks that the results callback takes after each task tell which requests each c
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 
 import pytest
-from reliability_harness import APP_KEY, writes
+from datadog_scim_emulator import Emulator, EmulatorConfig
+from reliability_harness import APP_KEY, Ansible, writes
 
 ADA = "ada@example.com"
 BOB = "bob@example.com"
@@ -454,37 +456,66 @@ def case_tasks(cases):
     return tasks
 
 
-@pytest.fixture(scope="module")
-def catalogue(ansible, emulator):
-    inputs = os.path.join(ansible.scratch, "hr_exports")
-    os.makedirs(inputs, exist_ok=True)
-    for name, text in SOURCES.items():
-        with open(os.path.join(inputs, name), "w", encoding="utf-8") as handle:
-            handle.write(text)
+def seed_directory(emulator):
     emulator.reset()
     emulator.seed(
         users=[ADA, BOB, "erin@example.com"],
         groups=[{"displayName": "SRE", "members": [ADA]}],
     )
-    cases = MODULE_CASES + role_cases(inputs)
-    plays = [
+
+
+def module_plays(ansible, cases):
+    url = ansible.emulator.url
+    return [
         ansible.play(case_tasks([case for case in cases if case.play == "main"])),
         ansible.play(
             case_tasks([case for case in cases if case.play == "nokey"]),
-            connection={"api_url": emulator.url},
+            connection={"api_url": url},
         ),
         ansible.play(
             case_tasks([case for case in cases if case.play == "site"]),
             connection={"app_key": APP_KEY},
         ),
+    ]
+
+
+def role_plays(ansible, cases):
+    return [
         ansible.play(
             case_tasks([case for case in cases if case.play == "roles"]),
             connection={},
-            play_vars={"datadog_scim_api_url": emulator.url, "datadog_scim_app_key": APP_KEY},
-        ),
+            play_vars={
+                "datadog_scim_api_url": ansible.emulator.url,
+                "datadog_scim_app_key": APP_KEY,
+            },
+        )
     ]
-    run = ansible.run(plays)
-    return {case.case_id: case for case in cases}, run
+
+
+@pytest.fixture(scope="module")
+def catalogue(ansible, emulator):
+    """Module cases and role cases run at once, each against its own emulator."""
+    inputs = os.path.join(ansible.scratch, "hr_exports")
+    os.makedirs(inputs, exist_ok=True)
+    for name, text in SOURCES.items():
+        with open(os.path.join(inputs, name), "w", encoding="utf-8") as handle:
+            handle.write(text)
+    cases = MODULE_CASES + role_cases(inputs)
+
+    second_emulator = Emulator(EmulatorConfig(app_keys=[APP_KEY])).start()
+    try:
+        role_ansible = Ansible(second_emulator, os.path.join(ansible.scratch, "roles"))
+        seed_directory(emulator)
+        seed_directory(second_emulator)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            module_run = pool.submit(ansible.run, module_plays(ansible, cases))
+            role_run = pool.submit(role_ansible.run, role_plays(role_ansible, cases))
+            runs = {"modules": module_run.result(), "roles": role_run.result()}
+    finally:
+        second_emulator.stop()
+    return {
+        case.case_id: (case, runs["roles" if case.play == "roles" else "modules"]) for case in cases
+    }
 
 
 def all_case_ids():
@@ -503,8 +534,7 @@ def failure_message(run, case):
 
 @pytest.mark.parametrize("case_id", all_case_ids())
 def test_bad_input_is_refused_clearly_without_writes(catalogue, case_id):
-    cases, run = catalogue
-    case = cases[case_id]
+    case, run = catalogue[case_id]
     message = failure_message(run, case)
 
     for expected in case.expect:

@@ -182,6 +182,9 @@ def test_sync_of_2000_users_converges_under_faults(ansible, faulty):
 
 
 SMALL = 20
+# The single-object calls are shared among a few inventory hosts (all local), so that their
+# back-off waits overlap as they would in a play over several hosts.
+WORKERS = 4
 
 
 def single_object_tasks():
@@ -218,12 +221,12 @@ def single_object_tasks():
                 "title": "Operator",
                 "active": True,
             },
-            "loop": users,
+            "loop": "{{ fault_work.users }}",
         },
         {
             "name": "Deactivate leavers one by one",
             "scimops.datadog.datadog_scim_user": {"user_name": "{{ item }}", "state": "absent"},
-            "loop": leavers,
+            "loop": "{{ fault_work.leavers }}",
         },
         {
             "name": "Create groups with members",
@@ -231,7 +234,7 @@ def single_object_tasks():
                 "display_name": "{{ item.display_name }}",
                 "members": "{{ item.members }}",
             },
-            "loop": groups,
+            "loop": "{{ fault_work.groups }}",
             "loop_control": {"label": "{{ item.display_name }}"},
         },
         {
@@ -241,7 +244,7 @@ def single_object_tasks():
                 "users": "{{ item.users }}",
                 "state": "{{ item.state }}",
             },
-            "loop": changes,
+            "loop": "{{ fault_work.changes }}",
             "loop_control": {"label": "{{ item.display_name }}"},
         },
     ]
@@ -256,17 +259,29 @@ def single_object_tasks():
     seed_groups = [
         {"displayName": change["display_name"], "members": change["seeded"]} for change in changes
     ]
-    return tasks, users, leavers, seed_groups, expected_members
+    work = {"users": users, "leavers": leavers, "groups": groups, "changes": changes}
+    inventory = {
+        "all": {
+            "hosts": {
+                "worker%d" % worker: {
+                    "ansible_connection": "local",
+                    "fault_work": {kind: items[worker::WORKERS] for kind, items in work.items()},
+                }
+                for worker in range(WORKERS)
+            }
+        }
+    }
+    return tasks, inventory, users, leavers, seed_groups, expected_members
 
 
 def test_single_object_modules_converge_under_faults(ansible, faulty):
-    tasks, users, leavers, seed_groups, expected_members = single_object_tasks()
+    tasks, inventory, users, leavers, seed_groups, expected_members = single_object_tasks()
     # Seeding goes around the faults. Half the users exist already (the run updates them),
     # half do not (the run creates them).
     faulty.seed(users=leavers + users[:10], groups=seed_groups)
-    play = [ansible.play(tasks)]
+    play = [ansible.play(tasks, hosts="all")]
 
-    first = ansible.run(play, mark_requests=False)
+    first = ansible.run(play, mark_requests=False, inventory=inventory)
     assert first.returncode == 0, first.output[-6000:]
     faults = collections.Counter(entry["fault"] for entry in first.request_log)
     assert faults["5xx"] and faults["429"] and faults["drop"] and faults["lost"], faults
@@ -281,10 +296,11 @@ def test_single_object_modules_converge_under_faults(ansible, faulty):
 
     faulty.configure(**FAULTS)
     faulty.clear_request_log()
-    second = ansible.run(play, mark_requests=False)
+    second = ansible.run(play, mark_requests=False, inventory=inventory)
     assert second.returncode == 0, second.output[-6000:]
+    assert len(second.tasks) == len(tasks) * WORKERS
     for task in second.tasks:
         changed = [item.get("item") for item in task["result"]["results"] if item["changed"]]
-        assert changed == [], task["name"]
+        assert changed == [], (task["host"], task["name"])
     assert writes(second.request_log) == []
     assert server_directory(faulty)[2] == expected_members

@@ -50,6 +50,7 @@ class CallbackModule(CallbackBase):
         self._tasks.append(
             {
                 "name": result.task_name,
+                "host": result._host.get_name(),
                 "outcome": outcome,
                 "result": result._result,
                 "log_length": self._log_length(),
