@@ -15,6 +15,7 @@ of the collection (the emulator, the benchmark); those are checked by their own 
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -346,12 +347,24 @@ def integration_config(server_kind, api_url, requests_url, reset_url, admin_url=
     }
 
 
-def run_integration(label, config):
-    config_path = os.path.join(STAGED, "tests", "integration", "integration_config.yml")
+def staged_copy(name):
+    """A second staged copy, so that two ansible-test runs can work side by side."""
+    copy_root = os.path.join(RUN_DIR, name, "collections")
+    copy = os.path.join(copy_root, "ansible_collections", "scimops", "datadog")
+    if os.path.isdir(copy):
+        shutil.rmtree(copy)
+    shutil.copytree(STAGED, copy, symlinks=True, ignore=shutil.ignore_patterns("output"))
+    return copy_root, copy
+
+
+def run_integration(kind, label, config):
+    copy_root, copy = staged_copy("integration-" + kind)
+    config_path = os.path.join(copy, "tests", "integration", "integration_config.yml")
     with open(config_path, "w", encoding="utf-8") as config_file:
         json.dump(config, config_file, indent=2)
+    started = time.monotonic()
     code, output = run(
-        "integration",
+        "integration-" + kind,
         [
             "ansible-test",
             "integration",
@@ -364,7 +377,8 @@ def run_integration(label, config):
             # SUITE_TARGETS="a b" runs only those targets, for a quick local loop.
             *os.environ.get("SUITE_TARGETS", "").split(),
         ],
-        cwd=STAGED,
+        cwd=copy,
+        env=environment(ANSIBLE_COLLECTIONS_PATH=copy_root),
     )
     targets = re.findall(r"^Running (\S+) integration test role", output, re.M)
     failed_match = re.search(
@@ -380,6 +394,8 @@ def run_integration(label, config):
     print(
         f"  integration against {label}: {passed} targets passed, {failed} failed"
         + (f" ({', '.join(failed_targets)})" if failed_targets else "")
+        + f" in {time.monotonic() - started:.0f} s",
+        flush=True,
     )
     return passed, failed
 
@@ -389,15 +405,15 @@ def step_integration():
     targets_dir = os.path.join(STAGED, "tests", "integration", "targets")
     if not os.path.isdir(targets_dir) or not os.listdir(targets_dir):
         return StepResult(note="no integration targets")
-    passed = failed = 0
     # SUITE_SERVERS="emulator" or "scim2-server" runs against one of them only.
     servers = os.environ.get("SUITE_SERVERS", "emulator scim2-server").split()
-    if "emulator" in servers:
-        passed, failed = integration_against_emulator()
-    if "scim2-server" in servers:
-        result = integration_against_peer()
-        passed, failed = passed + result[0], failed + result[1]
-    return StepResult(passed, failed)
+    runs = {"emulator": integration_against_emulator, "scim2-server": integration_against_peer}
+    # Both servers at once: most of a target's time is module start-up, which two cores share
+    # better than they serialise.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(runs[name]) for name in servers if name in runs]
+        results = [future.result() for future in futures]
+    return StepResult(sum(r[0] for r in results), sum(r[1] for r in results))
 
 
 def integration_against_emulator():
@@ -410,7 +426,7 @@ def integration_against_emulator():
             f"{base}/_emulator/reset",
             f"{base}/_emulator",
         )
-        return run_integration("the emulator", config)
+        return run_integration("emulator", "the emulator", config)
 
 
 def integration_against_peer():
@@ -422,7 +438,7 @@ def integration_against_peer():
             f"{base}/_peer/requests",
             f"{base}/_peer/reset",
         )
-        return run_integration("scim2-server", config)
+        return run_integration("scim2-server", "scim2-server", config)
 
 
 def step_molecule():
@@ -644,13 +660,13 @@ def main(argv):
         except Exception as error:  # a broken step counts as a failure, the others still run
             result = StepResult(0, 1, note=f"{type(error).__name__}: {error}")
         elapsed = time.monotonic() - started
-        log_path = os.path.join(LOGS, name + ".log")
-        if os.path.exists(log_path):
-            shutil.copyfile(log_path, os.path.join(LATEST_LOGS, name + ".log"))
+        for log_name in os.listdir(LOGS) if os.path.isdir(LOGS) else ():
+            if log_name == name + ".log" or log_name.startswith(name + "-"):
+                shutil.copyfile(os.path.join(LOGS, log_name), os.path.join(LATEST_LOGS, log_name))
         if result.failed:
-            log_path = os.path.join(LOGS, name + ".log")
-            if os.path.exists(log_path):
-                print(open(log_path, encoding="utf-8").read()[-20000:])
+            for log_name in sorted(os.listdir(LOGS)) if os.path.isdir(LOGS) else ():
+                if log_name == name + ".log" or log_name.startswith(name + "-"):
+                    print(open(os.path.join(LOGS, log_name), encoding="utf-8").read()[-20000:])
         line = (
             f"{name}: {result.passed} passed, {result.failed} failed, {result.skipped} skipped"
             f" in {elapsed:.0f} s" + (f" ({result.note})" if result.note else "")
