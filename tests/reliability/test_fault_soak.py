@@ -145,7 +145,7 @@ def faulty(emulator):
 def sync_task():
     return {
         "name": "Sync the directory",
-        "scimops.datadog.datadog_scim_sync": {"users": "{{ soak_users }}", "concurrency": 32},
+        "scimops.datadog.datadog_scim_sync": {"users": "{{ soak_users }}", "concurrency": 64},
         "register": "soak_result",
         "ignore_errors": True,
     }

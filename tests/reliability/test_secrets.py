@@ -8,10 +8,13 @@ styles, and with the server failing now and then so that retry messages are logg
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+import os
 
 import pytest
-from reliability_harness import API_KEY, APP_KEY
+from datadog_scim_emulator import Emulator, EmulatorConfig
+from reliability_harness import API_KEY, APP_KEY, Ansible
 
 WRONG_KEY = "rel-wrong-key-91d4aa07-SECRET"
 SECRETS = (APP_KEY, API_KEY, WRONG_KEY)
@@ -131,21 +134,39 @@ def role_tasks():
     return tasks
 
 
-@pytest.fixture(params=["bearer", "api_key"])
-def leak_run(request, ansible, emulator):
-    api_key = request.param == "api_key"
-    emulator.reset(fault_5xx=0.1, fault_lost=0.03, seed=7)
+def leak_plays(ansible, api_key):
     connection = ansible.connection(api_key=api_key)
-    role_vars = {"datadog_scim_api_url": emulator.url, "datadog_scim_app_key": APP_KEY}
+    role_vars = {"datadog_scim_api_url": ansible.emulator.url, "datadog_scim_app_key": APP_KEY}
     if api_key:
         role_vars["datadog_scim_api_key"] = API_KEY
-    plays = [
+    return [
         ansible.play(module_tasks(), connection=connection),
         ansible.play(role_tasks(), connection={}, play_vars=role_vars),
     ]
-    run = ansible.run(plays, diff=True, verbosity=4, mark_requests=False)
-    yield run
-    emulator.reset()
+
+
+@pytest.fixture(scope="module")
+def leak_runs(ansible, emulator):
+    """Both auth styles at once, each against its own emulator that fails now and then."""
+    second_emulator = Emulator(EmulatorConfig(app_keys=[APP_KEY], api_keys=[API_KEY])).start()
+    try:
+        api_key_ansible = Ansible(second_emulator, os.path.join(ansible.scratch, "api_key"))
+        for server in (emulator, second_emulator):
+            server.reset(fault_5xx=0.1, fault_lost=0.03, seed=7)
+        options = {"diff": True, "verbosity": 4, "mark_requests": False}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            bearer = pool.submit(ansible.run, leak_plays(ansible, False), **options)
+            api_key = pool.submit(api_key_ansible.run, leak_plays(api_key_ansible, True), **options)
+            runs = {"bearer": bearer.result(), "api_key": api_key.result()}
+    finally:
+        second_emulator.stop()
+        emulator.reset()
+    return runs
+
+
+@pytest.fixture(params=["bearer", "api_key"])
+def leak_run(request, leak_runs):
+    return leak_runs[request.param]
 
 
 def test_no_key_in_output_results_or_request_bodies(leak_run):
