@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 
 import pytest
@@ -28,6 +29,8 @@ from reliability_harness import (  # noqa: E402
 
 @pytest.fixture(scope="session")
 def staged_collection():
+    # Runs of an earlier session are kept until the next one, for reading after a failure.
+    shutil.rmtree(os.path.join(WORK, "runs"), ignore_errors=True)
     yield stage_collection()
     remove_staged_collection()
 
