@@ -523,7 +523,8 @@ def step_changelog():
     released = code == 0 and os.path.exists(changelog_path) and fragment_count > 0
     if released:
         text = open(changelog_path, encoding="utf-8").read()
-        released = ("v" + version) in text
+        # The Markdown output escapes the dots: v0\.1\.0.
+        released = ("v" + version.replace(".", "\\.")) in text
     passed, failed = (passed + 1, failed) if released else (passed, failed + 1)
     return StepResult(passed, failed)
 
