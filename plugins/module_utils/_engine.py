@@ -816,10 +816,14 @@ class MembershipEngine:
         operations = list(extra_operations) + member_operations(plan.add_ids, plan.remove_ids)
         if not operations or self.check_mode:
             return group
-        answer = self._patch_in_chunks(group["id"], operations)
+        answer = self.patch_in_chunks(group["id"], operations)
         return answer if answer is not None else self.client.get_resource("Groups", group["id"])
 
-    def _patch_in_chunks(self, group_id, operations):
+    def patch_in_chunks(self, group_id, operations):
+        """Sends the operations in one PATCH, halving them only while the server answers 413.
+
+        Returns the server's answer (None for a 204); reads nothing back.
+        """
         try:
             return self.client.patch_resource(
                 "Groups", group_id, operations, operation="update group members"
@@ -829,9 +833,9 @@ class MembershipEngine:
             if err.status != 413 or not _splittable(operations):
                 raise
         first, second = _split(operations)
-        answer = self._patch_in_chunks(group_id, first)
+        answer = self.patch_in_chunks(group_id, first)
         try:
-            return self._patch_in_chunks(group_id, second) or answer
+            return self.patch_in_chunks(group_id, second) or answer
         except ScimError as err:
             # The first part is written: the failed task must say so, so that a re-run converges.
             raise note_progress(err, True, group_id=group_id) from None

@@ -696,7 +696,7 @@ class SyncRunner:
         )
         # The engine's chunked PATCH without MembershipEngine.apply, which reads the group
         # back after a 204: the sync needs no answer, and one request per group is the point.
-        self.memberships._patch_in_chunks(write.group["id"], operations)
+        self.memberships.patch_in_chunks(write.group["id"], operations)
         return write.group["id"]
 
 
