@@ -81,13 +81,24 @@ def validate_uuid(value, option):
     return value
 
 
+def reject_empty(values, options, prefix="", hint=""):
+    """Fail on an option that is set but blank.
+
+    Ansible passes an empty string through as a value: an empty id would read as "no id" and
+    widen the lookup, and an empty key (DD_APP_KEY="") would fail later as a bare 403.
+    ``prefix`` names the row of a bulk entry (``users[3].``); ``hint`` says what to do instead.
+    """
+    for option in options:
+        value = values.get(option)
+        if value is not None and not str(value).strip():
+            raise ScimOptionError(
+                "%s%s must not be empty%s." % (prefix, option, hint), option=prefix + option
+            )
+
+
 def validate_connection_params(params):
     """Check the connection options and return the SCIM root URL they give."""
-    for option in ("app_key", "api_key"):
-        value = params.get(option)
-        if value is not None and not value.strip():
-            # A set but empty variable (DD_APP_KEY="") would fail later as a bare 403.
-            raise ScimOptionError("%s must not be empty." % option, option=option)
+    reject_empty(params, ("app_key", "api_key"))
     if params["timeout"] <= 0:
         raise ScimOptionError(
             "timeout must be a positive number of seconds, got %r." % (params["timeout"],),

@@ -23,6 +23,7 @@ from ansible_collections.scimops.datadog.plugins.module_utils._client import (
     scim_filter_eq,
 )
 from ansible_collections.scimops.datadog.plugins.module_utils._common import (
+    reject_empty,
     validate_email,
     validate_uuid,
 )
@@ -242,8 +243,7 @@ def validate_user_values(values, prefix=""):
     for option in ("user_name", "email"):
         if values.get(option) is not None:
             check_email(values[option], prefix + option)
-    if values.get("display_name") is not None and not str(values["display_name"]).strip():
-        raise ScimOptionError("%sdisplay_name must not be empty." % prefix, prefix + "display_name")
+    reject_empty(values, ("display_name",), prefix=prefix)
     for role in values.get("roles") or []:
         check_role(role, prefix + "roles")
 

@@ -172,7 +172,10 @@ diff:
 """
 
 from ansible_collections.scimops.datadog.plugins.module_utils._client import ScimOptionError
-from ansible_collections.scimops.datadog.plugins.module_utils._common import ScimModule
+from ansible_collections.scimops.datadog.plugins.module_utils._common import (
+    ScimModule,
+    reject_empty,
+)
 from ansible_collections.scimops.datadog.plugins.module_utils._engine import (
     GROUP_ATTRIBUTES,
     MISSING_USERS_CHOICES,
@@ -201,8 +204,7 @@ def validate(params):
             "members only applies with state=present; a deleted group has no members.",
             "members",
         )
-    if params["id"] is not None and not params["id"].strip():
-        raise ScimOptionError("id must not be empty.", "id")
+    reject_empty(params, ("id",))
     if params["display_name"] is not None:
         check_display_name(params["display_name"], "display_name")
     for reference in params["members"] or []:

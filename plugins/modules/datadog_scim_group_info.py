@@ -103,8 +103,10 @@ groups:
         lastModified: "2026-01-05T10:00:00.000000Z"
 """
 
-from ansible_collections.scimops.datadog.plugins.module_utils._client import ScimOptionError
-from ansible_collections.scimops.datadog.plugins.module_utils._common import ScimModule
+from ansible_collections.scimops.datadog.plugins.module_utils._common import (
+    ScimModule,
+    reject_empty,
+)
 from ansible_collections.scimops.datadog.plugins.module_utils._engine import (
     GroupEngine,
     UserDirectory,
@@ -122,9 +124,7 @@ def argument_spec():
 
 
 def validate(params):
-    for option in ("id", "external_id"):
-        if params[option] is not None and not params[option].strip():
-            raise ScimOptionError("%s must not be empty." % option, option)
+    reject_empty(params, ("id", "external_id"))
     if params["display_name"] is not None:
         check_display_name(params["display_name"], "display_name")
 

@@ -150,8 +150,10 @@ diff:
         - john.roe@example.com
 """
 
-from ansible_collections.scimops.datadog.plugins.module_utils._client import ScimOptionError
-from ansible_collections.scimops.datadog.plugins.module_utils._common import ScimModule
+from ansible_collections.scimops.datadog.plugins.module_utils._common import (
+    ScimModule,
+    reject_empty,
+)
 from ansible_collections.scimops.datadog.plugins.module_utils._engine import (
     MISSING_USERS_CHOICES,
     GroupEngine,
@@ -172,8 +174,7 @@ def argument_spec():
 
 
 def validate(params):
-    if params["group_id"] is not None and not params["group_id"].strip():
-        raise ScimOptionError("group_id must not be empty.", "group_id")
+    reject_empty(params, ("group_id",))
     if params["group"] is not None:
         check_display_name(params["group"], "group")
     for reference in params["users"]:

@@ -204,7 +204,10 @@ diff:
 """
 
 from ansible_collections.scimops.datadog.plugins.module_utils._client import ScimOptionError
-from ansible_collections.scimops.datadog.plugins.module_utils._common import ScimModule
+from ansible_collections.scimops.datadog.plugins.module_utils._common import (
+    ScimModule,
+    reject_empty,
+)
 from ansible_collections.scimops.datadog.plugins.module_utils._engine import (
     USER_ATTRIBUTES,
     Outcome,
@@ -238,8 +241,7 @@ def validate(params):
             % params["absent_action"],
             "absent_action",
         )
-    if params["id"] is not None and not params["id"].strip():
-        raise ScimOptionError("id must not be empty.", "id")
+    reject_empty(params, ("id",))
     validate_user_values(params)
 
 

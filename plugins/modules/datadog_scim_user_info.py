@@ -112,8 +112,10 @@ users:
         lastModified: "2026-01-05T10:00:00.000000Z"
 """
 
-from ansible_collections.scimops.datadog.plugins.module_utils._client import ScimOptionError
-from ansible_collections.scimops.datadog.plugins.module_utils._common import ScimModule
+from ansible_collections.scimops.datadog.plugins.module_utils._common import (
+    ScimModule,
+    reject_empty,
+)
 from ansible_collections.scimops.datadog.plugins.module_utils._engine import (
     check_email,
     find_user,
@@ -131,11 +133,7 @@ def argument_spec():
 def validate(params):
     if params["user_name"] is not None:
         check_email(params["user_name"], "user_name")
-    for option in ("id", "filter"):
-        if params[option] is not None and not params[option].strip():
-            raise ScimOptionError(
-                "%s must not be empty; leave it out to read every user." % option, option
-            )
+    reject_empty(params, ("id", "filter"), hint="; leave it out to read every user")
 
 
 def read_users(scim):

@@ -14,6 +14,7 @@ from ansible_collections.scimops.datadog.plugins.module_utils._client import Sci
 from ansible_collections.scimops.datadog.plugins.module_utils._common import (
     ScimModule,
     connection_argument_spec,
+    reject_empty,
     validate_email,
     validate_uuid,
 )
@@ -302,3 +303,18 @@ class TestValidation:
             validate_uuid(value, "roles")
         assert "roles must be a UUID" in str(caught.value)
         assert repr(value) in str(caught.value)
+
+    @pytest.mark.parametrize("blank", ["", "   ", "\t"])
+    def test_blank_option_refused_naming_the_row_and_option(self, blank):
+        with pytest.raises(ValueError) as caught:
+            reject_empty({"display_name": blank}, ("display_name",), prefix="users[3].")
+        assert str(caught.value) == "users[3].display_name must not be empty."
+        assert caught.value.option == "users[3].display_name"
+
+    def test_blank_option_message_carries_the_hint(self):
+        with pytest.raises(ValueError) as caught:
+            reject_empty({"id": None, "filter": " "}, ("id", "filter"), hint="; leave it out")
+        assert str(caught.value) == "filter must not be empty; leave it out."
+
+    def test_unset_and_filled_options_pass(self):
+        assert reject_empty({"id": None, "group_id": "g-1"}, ("id", "group_id")) is None
