@@ -890,6 +890,13 @@ def predict_group(group, wanted, plan=None):
     return predicted
 
 
+def complete_group(client, group):
+    """The group with its members: a list answer may leave them out, its own GET has them."""
+    if isinstance(group, dict) and "members" not in group and group.get("id"):
+        return client.get_resource("Groups", group["id"]) or group
+    return group
+
+
 def with_member_user_names(groups, directory):
     """Each group with ``member_user_names``, every group's members resolved in one pass."""
     every_id = [user_id for group in groups for user_id in member_ids(group)]
@@ -916,10 +923,7 @@ class GroupEngine:
         return self.complete(group)
 
     def complete(self, group):
-        """The group with its members: a list answer may leave them out, its own GET has them."""
-        if isinstance(group, dict) and "members" not in group and group.get("id"):
-            return self.client.get_resource("Groups", group["id"]) or group
-        return group
+        return complete_group(self.client, group)
 
     def list_groups(self):
         return [self.complete(group) for group in self.client.list_resources("Groups")]

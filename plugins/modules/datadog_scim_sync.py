@@ -253,42 +253,52 @@ summary:
   contains:
     created:
       description: Users created.
+      returned: always
       type: int
       sample: 3
     updated:
       description: Existing users whose attributes were changed.
+      returned: always
       type: int
       sample: 12
     deactivated:
       description: Users deactivated, by O(prune_users) or O(users[].active=false).
+      returned: always
       type: int
       sample: 1
     reactivated:
       description: Deactivated users made active again.
+      returned: always
       type: int
       sample: 0
     unchanged:
       description: Listed users that needed no write.
+      returned: always
       type: int
       sample: 2984
     groups_created:
       description: Teams created.
+      returned: always
       type: int
       sample: 1
     groups_updated:
       description: Existing teams changed (members or external id).
+      returned: always
       type: int
       sample: 4
     members_added:
       description: Memberships added, the members of new teams included.
+      returned: always
       type: int
       sample: 17
     members_removed:
       description: Memberships removed.
+      returned: always
       type: int
       sample: 2
     requests:
       description: HTTP requests the task sent, reads and retries included.
+      returned: always
       type: int
       sample: 52
   sample:
@@ -336,22 +346,27 @@ errors:
   contains:
     object:
       description: C(user) or C(group).
+      returned: always
       type: str
       sample: user
     name:
       description: The user name or the team name.
+      returned: always
       type: str
       sample: jane.doe@example.com
     operation:
       description: What was tried, such as C(create user), C(deactivate user), C(update group).
+      returned: always
       type: str
       sample: create user
     msg:
       description: What went wrong, with the HTTP status and the server's own message.
+      returned: always
       type: str
       sample: "Could not create user: POST /Users answered HTTP 400 Bad Request: invalid email."
     status:
       description: The HTTP status of the failed answer, or null when none came.
+      returned: always
       type: int
       sample: 400
   sample:
@@ -387,6 +402,7 @@ diff:
 
 from ansible_collections.scimops.datadog.plugins.module_utils._client import ScimOptionError
 from ansible_collections.scimops.datadog.plugins.module_utils._common import ScimModule
+from ansible_collections.scimops.datadog.plugins.module_utils._engine import complete_group
 from ansible_collections.scimops.datadog.plugins.module_utils._sync import (
     SyncRunner,
     check_desired_state,
@@ -436,13 +452,9 @@ def read_groups(client, names):
         return []
     groups = client.list_resources("Groups", operation="list groups")
     wanted = set(names)
-    # A list answer may leave members out; only the groups the plan compares need them.
+    # Only the groups the plan compares need their members, which a list answer may leave out.
     return [
-        (
-            client.get_resource("Groups", group["id"]) or group
-            if group.get("displayName") in wanted and "members" not in group and group.get("id")
-            else group
-        )
+        complete_group(client, group) if group.get("displayName") in wanted else group
         for group in groups
     ]
 
