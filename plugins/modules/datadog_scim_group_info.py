@@ -16,6 +16,9 @@ description:
   - The members of every group returned are resolved to user names together, in one pass over
     the users, so that reading many large groups costs a few pages of users, not one request
     per member.
+  - O(display_name), O(id) and O(external_id) are mutually exclusive, since each one names a
+    single group on its own.
+  - Never changes anything, and runs the same way in check mode.
 author:
   - scimops.datadog contributors (@scimops)
 extends_documentation_fragment:
