@@ -57,10 +57,6 @@ def check_email(value, option):
     validate_email(value, option)
 
 
-def check_role(value, option):
-    validate_uuid(value, option)
-
-
 def check_display_name(value, option):
     if not isinstance(value, str) or not value.strip():
         raise ScimOptionError("%s must be a non-empty team name." % option, option)
@@ -245,7 +241,8 @@ def validate_user_values(values, prefix=""):
             check_email(values[option], prefix + option)
     reject_empty(values, ("display_name",), prefix=prefix)
     for role in values.get("roles") or []:
-        check_role(role, prefix + "roles")
+        # Datadog names roles by UUID only; a role name would be dropped without an error.
+        validate_uuid(role, prefix + "roles")
 
 
 def user_create_payload(wanted):

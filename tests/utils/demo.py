@@ -180,10 +180,10 @@ class EmulatorProcess:
         return self.base_url + "/api/v2/scim"
 
     def admin(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
+        request_body = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
             self.base_url + "/_emulator" + path,
-            data=data,
+            data=request_body,
             method=method,
             headers={"Content-Type": "application/json"},
         )
