@@ -378,7 +378,14 @@ def run_integration(kind, label, config):
             *os.environ.get("SUITE_TARGETS", "").split(),
         ],
         cwd=copy,
-        env=environment(ANSIBLE_COLLECTIONS_PATH=copy_root),
+        # A home of its own: ansible-test makes an SSH key there on first use, and two runs
+        # making it at once trip over each other.
+        env=environment(
+            ANSIBLE_COLLECTIONS_PATH=copy_root,
+            HOME=os.path.join(RUN_DIR, "home-" + kind),
+            ANSIBLE_REMOTE_TMP=os.path.join(RUN_DIR, "home-" + kind, "remote-tmp"),
+            ANSIBLE_LOCAL_TEMP=os.path.join(RUN_DIR, "home-" + kind, "local-tmp"),
+        ),
     )
     targets = re.findall(r"^Running (\S+) integration test role", output, re.M)
     failed_match = re.search(
