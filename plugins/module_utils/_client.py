@@ -23,6 +23,7 @@ import re
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
@@ -396,6 +397,30 @@ class _Attempt:
         self.failure = failure
 
 
+class _Listing:
+    """The resources of a paged list, each id once, in the order the pages gave them."""
+
+    def __init__(self):
+        self.resources = []
+        self.seen_ids = set()
+
+    def take(self, page, start_index, total):
+        """Adds a page read at start_index; returns the next start index, None at the end."""
+        for resource in page:
+            resource_id = resource.get("id") if isinstance(resource, dict) else None
+            if resource_id is not None:
+                if resource_id in self.seen_ids:
+                    continue
+                self.seen_ids.add(resource_id)
+            self.resources.append(resource)
+        if not page:
+            return None
+        start_index += len(page)
+        if total is not None and start_index > total:
+            return None
+        return start_index
+
+
 class ScimClient:
     """A thread-safe SCIM client over one pooled ``requests`` session.
 
@@ -488,21 +513,25 @@ class ScimClient:
             return None
         return response.body
 
-    def list_resources(self, kind, filter=None, operation=None):
+    def list_resources(self, kind, filter=None, operation=None, parallel=1):
         """Every resource of a kind (or those matching filter), in the server's order.
 
         The next startIndex moves by the number of resources each page actually held, so
         servers that cap the page size or return short pages are read to the end; ids
         already seen are skipped, so a list that shifts between pages yields each object
         once.
+
+        With ``parallel`` above 1, the pages after the first are read that many at a time,
+        at the start indexes the first page's size predicts. Each page is then taken in
+        order only while the pages before it were full; from the first short page on, the
+        walk goes on one page at a time from where that page really ended, so an uneven
+        server costs extra reads, never a missed object.
         """
         path = self.collection_path(kind)
         operation = operation or "list %s" % kind.lower()
-        resources = []
-        seen_ids = set()
-        start_index = 1
+        listing = _Listing()
 
-        for _page in range(MAX_PAGES):
+        def read_page(start_index):
             params = {"startIndex": start_index, "count": PAGE_SIZE}
             if filter:
                 params["filter"] = filter
@@ -516,22 +545,37 @@ class ScimClient:
                     path,
                     "GET",
                 )
-
-            for resource in page:
-                resource_id = resource.get("id") if isinstance(resource, dict) else None
-                if resource_id is not None:
-                    if resource_id in seen_ids:
-                        continue
-                    seen_ids.add(resource_id)
-                resources.append(resource)
-
-            if not page:
-                return resources
-            start_index += len(page)
             total = body.get("totalResults")
-            if isinstance(total, int) and not isinstance(total, bool) and start_index > total:
-                return resources
+            if not isinstance(total, int) or isinstance(total, bool):
+                total = None
+            return page, total
 
+        start_index = 1
+        pages_read = 0
+        if parallel > 1:
+            page, total = read_page(start_index)
+            pages_read += 1
+            start_index = listing.take(page, start_index, total)
+            if start_index is not None and total is not None:
+                size = len(page)
+                starts = list(range(start_index, total + 1, size))[: MAX_PAGES - 1]
+                with ThreadPoolExecutor(max_workers=min(parallel, len(starts) or 1)) as pool:
+                    pages = list(pool.map(read_page, starts))
+                pages_read += len(starts)
+                for predicted, (page, total) in zip(starts, pages):
+                    if predicted != start_index:
+                        break
+                    start_index = listing.take(page, start_index, total)
+                    if start_index is None or len(page) < size:
+                        break
+
+        while start_index is not None and pages_read < MAX_PAGES:
+            page, total = read_page(start_index)
+            pages_read += 1
+            start_index = listing.take(page, start_index, total)
+
+        if start_index is None:
+            return listing.resources
         raise self._error(
             "Could not %s: GET %s was still returning pages after %d pages; stopped so that "
             "an endless list cannot keep the task running." % (operation, path, MAX_PAGES),

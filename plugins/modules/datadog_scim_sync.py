@@ -159,7 +159,8 @@ options:
     default: 50
   concurrency:
     description:
-      - How many write requests are in flight at once.
+      - How many write requests are in flight at once. The pages of the user list after the
+        first are also read this many at a time.
       - The threads share the rate limit. When the server answers 429 or runs out of
         C(X-RateLimit-Remaining), all of them wait.
     type: int
@@ -466,7 +467,10 @@ def sync_directory(scim):
     scim.pool_size = params["concurrency"]
     client = scim.client
 
-    current_users = client.list_resources("Users", operation="list users")
+    # A directory of thousands of users is read `concurrency` pages at a time.
+    current_users = client.list_resources(
+        "Users", operation="list users", parallel=params["concurrency"]
+    )
     current_groups = read_groups(client, named_groups(params["users"], params["groups"]))
     plan = plan_sync(
         params["users"],

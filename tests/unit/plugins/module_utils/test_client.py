@@ -656,6 +656,42 @@ class TestPaging:
         assert len(kit.client.list_resources("Users")) == 30
         assert len(kit.sent) == 4
 
+    def test_parallel_reads_the_same_pages_as_one_at_a_time(self):
+        server = ListServer([user(n) for n in range(1000)])
+        users = ClientKit(responder=server).client.list_resources("Users", parallel=4)
+        assert [u["id"] for u in users] == [user(n)["id"] for n in range(1000)]
+        assert sorted(server.starts) == list(range(1, 1000, 100))
+
+    def test_parallel_after_a_short_page_goes_on_from_where_it_ended(self):
+        everyone = [user(n) for n in range(500)]
+
+        def responder(sent):
+            start = int(sent.query["startIndex"])
+            # The page read at 201 holds only 40 users: every later prediction is off.
+            size = 40 if start == 201 else 100
+            page = everyone[start - 1 : start - 1 + size]
+            return Answer(200, list_page(page, len(everyone), start))
+
+        kit = ClientKit(responder=responder)
+        users = kit.client.list_resources("Users", parallel=4)
+        assert [u["id"] for u in users] == [u["id"] for u in everyone]
+
+    def test_parallel_on_a_server_that_caps_lower(self):
+        server = ListServer([user(n) for n in range(95)], cap=30)
+        users = ClientKit(responder=server).client.list_resources("Users", parallel=4)
+        assert [u["id"] for u in users] == [user(n)["id"] for n in range(95)]
+        assert sorted(server.starts) == [1, 31, 61, 91]
+
+    def test_parallel_follows_a_total_that_grows(self):
+        server = ListServer([user(n) for n in range(160)], totals=[150, 160])
+        users = ClientKit(responder=server).client.list_resources("Users", parallel=4)
+        assert len(users) == 160
+
+    def test_parallel_past_a_total_that_overstates(self):
+        server = ListServer([user(n) for n in range(40)], totals=[1000] * 20)
+        users = ClientKit(responder=server).client.list_resources("Users", parallel=4)
+        assert [u["id"] for u in users] == [user(n)["id"] for n in range(40)]
+
     def test_filter_and_count_are_sent(self):
         kit = ClientKit([Answer(200, list_page([USER], 1))])
         assert kit.client.list_resources("Users", filter=PAGE_FILTER) == [USER]
