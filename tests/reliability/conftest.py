@@ -26,11 +26,14 @@ from reliability_harness import (  # noqa: E402
     stage_collection,
 )
 
+# One folder of runs per pytest-xdist worker, so that workers never clear each other's.
+RUNS = os.path.join(WORK, "runs", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
 
 @pytest.fixture(scope="session")
 def staged_collection():
     # Runs of an earlier session are kept until the next one, for reading after a failure.
-    shutil.rmtree(os.path.join(WORK, "runs"), ignore_errors=True)
+    shutil.rmtree(RUNS, ignore_errors=True)
     yield stage_collection()
     remove_staged_collection()
 
@@ -45,4 +48,4 @@ def emulator():
 @pytest.fixture(scope="module")
 def ansible(staged_collection, emulator, request):
     name = request.module.__name__.rsplit(".", 1)[-1]
-    return Ansible(emulator, os.path.join(WORK, "runs", name))
+    return Ansible(emulator, os.path.join(RUNS, name))

@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from xml.etree import ElementTree
 
@@ -285,13 +286,16 @@ def step_sanity():
 
 def step_units():
     stage_collection()
-    junit_dir = os.path.join(STAGED, "tests", "output", "junit")
     if not os.path.isdir(os.path.join(STAGED, "tests", "unit")):
         return StepResult(note="no unit tests")
+    # A copy of its own: sanity may run beside it, and only these reports must be counted.
+    copy_root, copy = staged_copy("units")
+    junit_dir = os.path.join(copy, "tests", "output", "junit")
     code, output = run(
         "units",
         ["ansible-test", "units", "--local", "--python", "3.11", "--color", "no"],
-        cwd=STAGED,
+        cwd=copy,
+        env=environment(ANSIBLE_COLLECTIONS_PATH=copy_root),
     )
     reports = []
     if os.path.isdir(junit_dir):
@@ -477,7 +481,11 @@ def step_awx():
 
 def step_reliability():
     env = environment(PYTHONPATH=os.path.join(ROOT, "emulator"))
-    return pytest_step("reliability", ["tests/reliability"], env=env)
+    # Two workers, a file each at a time: the fault soaks spend much of their time waiting out
+    # injected 429s, which the other worker's playbooks fill.
+    return pytest_step(
+        "reliability", ["-n", "2", "--dist", "loadfile", "tests/reliability"], env=env
+    )
 
 
 def step_bench_smoke():
@@ -635,6 +643,9 @@ def package_smoke_run(installed):
     return code == 0 and INTEGRATION_KEY not in output
 
 
+# Steps that test the staged copy of the collection.
+STAGED_STEPS = {"sanity", "units", "lint", "integration", "docs", "changelog", "package"}
+
 STEPS = {
     "sanity": step_sanity,
     "units": step_units,
@@ -652,39 +663,78 @@ STEPS = {
 }
 
 
+# The whole run, in stages one after another; the lanes of a stage run side by side, each
+# lane's steps in order. Lanes pair steps that leave a core idle (package installs, waits on
+# injected 429s) with steps that keep it busy; the two integration runs already fill both.
+PLAN = (
+    (("sanity",), ("units", "lint", "python-lint", "emulator")),
+    (("integration",),),
+    (("molecule", "awx"), ("reliability",)),
+    (("bench-smoke", "docs", "changelog", "package"),),
+)
+
+_print_lock = threading.Lock()
+
+
+def say(text):
+    with _print_lock:
+        print(text, flush=True)
+
+
+def run_step(name):
+    """Runs one step; a broken step counts as a failure and the others still run."""
+    started = time.monotonic()
+    say(f"== {name}")
+    try:
+        result = STEPS[name]()
+    except Exception as error:
+        result = StepResult(0, 1, note=f"{type(error).__name__}: {error}")
+    elapsed = time.monotonic() - started
+    own_logs = [
+        log_name
+        for log_name in (sorted(os.listdir(LOGS)) if os.path.isdir(LOGS) else ())
+        if log_name == name + ".log" or log_name.startswith(name + "-")
+    ]
+    for log_name in own_logs:
+        shutil.copyfile(os.path.join(LOGS, log_name), os.path.join(LATEST_LOGS, log_name))
+    if result.failed:
+        for log_name in own_logs:
+            say(open(os.path.join(LOGS, log_name), encoding="utf-8").read()[-20000:])
+    line = (
+        f"{name}: {result.passed} passed, {result.failed} failed, {result.skipped} skipped"
+        f" in {elapsed:.0f} s" + (f" ({result.note})" if result.note else "")
+    )
+    say("   " + line)
+    return name, result, line
+
+
+def run_lane(names):
+    return [run_step(name) for name in names]
+
+
 def main(argv):
-    names = argv or list(STEPS)
-    unknown = [name for name in names if name not in STEPS]
+    unknown = [name for name in argv if name not in STEPS]
     if unknown:
         sys.exit(f"unknown step(s): {', '.join(unknown)}; steps: {', '.join(STEPS)}")
     os.makedirs(LATEST_LOGS, exist_ok=True)
-    total_passed = total_failed = 0
-    rows = []
-    for name in names:
-        started = time.monotonic()
-        print(f"== {name}", flush=True)
-        try:
-            result = STEPS[name]()
-        except Exception as error:  # a broken step counts as a failure, the others still run
-            result = StepResult(0, 1, note=f"{type(error).__name__}: {error}")
-        elapsed = time.monotonic() - started
-        for log_name in os.listdir(LOGS) if os.path.isdir(LOGS) else ():
-            if log_name == name + ".log" or log_name.startswith(name + "-"):
-                shutil.copyfile(os.path.join(LOGS, log_name), os.path.join(LATEST_LOGS, log_name))
-        if result.failed:
-            for log_name in sorted(os.listdir(LOGS)) if os.path.isdir(LOGS) else ():
-                if log_name == name + ".log" or log_name.startswith(name + "-"):
-                    print(open(os.path.join(LOGS, log_name), encoding="utf-8").read()[-20000:])
-        line = (
-            f"{name}: {result.passed} passed, {result.failed} failed, {result.skipped} skipped"
-            f" in {elapsed:.0f} s" + (f" ({result.note})" if result.note else "")
-        )
-        print("   " + line, flush=True)
-        rows.append(line)
-        total_passed += result.passed
-        total_failed += result.failed
+    # Named steps run one after another; the whole run follows the plan.
+    plan = [[(name,)] for name in argv] if argv else [list(stage) for stage in PLAN]
+    if any(name in STAGED_STEPS for stage in plan for lane in stage for name in lane):
+        # Staged once, before any lane starts, so that lanes never stage at the same time.
+        stage_collection()
+
+    outcomes = []
+    for stage in plan:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(stage)) as pool:
+            for lane_outcomes in pool.map(run_lane, stage):
+                outcomes.extend(lane_outcomes)
+
+    order = [name for name in STEPS]
+    outcomes.sort(key=lambda outcome: order.index(outcome[0]))
+    total_passed = sum(result.passed for _name, result, _line in outcomes)
+    total_failed = sum(result.failed for _name, result, _line in outcomes)
     print("\nSummary:")
-    for line in rows:
+    for _name, _result, line in outcomes:
         print("  " + line)
     print(f"{total_passed} passed, {total_failed} failed")
     for name in os.listdir(LOGS) if os.path.isdir(LOGS) else ():
