@@ -729,7 +729,7 @@ def main(argv):
             for lane_outcomes in pool.map(run_lane, stage):
                 outcomes.extend(lane_outcomes)
 
-    order = [name for name in STEPS]
+    order = list(STEPS)
     outcomes.sort(key=lambda outcome: order.index(outcome[0]))
     total_passed = sum(result.passed for _name, result, _line in outcomes)
     total_failed = sum(result.failed for _name, result, _line in outcomes)
