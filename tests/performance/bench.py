@@ -42,7 +42,9 @@ BIN = Path(PYTHON).parent
 
 sys.path.insert(0, str(ROOT / "emulator"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tests" / "utils"))
 
+import suite  # noqa: E402  (the one list of the files that make up the collection)
 from datadog_scim_emulator import DEFAULT_ROLES, Emulator, EmulatorConfig  # noqa: E402
 from people import drift, people, teams  # noqa: E402
 
@@ -170,18 +172,10 @@ class Scenario:
 
 def stage_collection() -> int:
     """Copy the collection's run-time files (tracked or new, not ignored) to a collections path."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
     paths = [
         path
-        for path in listed
-        if (path.startswith(COLLECTION_PARTS) or path in COLLECTION_FILES)
-        and (ROOT / path).is_file()
+        for path in suite.collection_files()
+        if path.startswith(COLLECTION_PARTS) or path in COLLECTION_FILES
     ]
     if COLLECTION.exists():
         shutil.rmtree(COLLECTION)
