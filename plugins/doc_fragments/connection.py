@@ -87,4 +87,8 @@ notes:
   - When several threads of one task send requests (as M(scimops.datadog.datadog_scim_sync)
     does), a rate-limited answer makes all of them wait for the window to reset, and they also
     pause when the C(X-RateLimit-Remaining) header reaches V(0).
+  - Below verbosity 3 (C(-vvv)), a list option of more than 100 entries, such as the users of an
+    HR export, appears in the returned C(invocation) as a count, not in full. Echoing thousands
+    of entries back costs Ansible seconds per run, and its callbacks show C(invocation) only
+    from C(-vvv) on, where the options are echoed in full.
 """

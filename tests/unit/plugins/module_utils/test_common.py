@@ -229,6 +229,42 @@ class TestRun:
         assert APP_KEY not in text and API_KEY not in text
         assert "********" in output["msg"]
 
+    @staticmethod
+    def _echoed(capsys, users, verbosity=0, handler=None):
+        args = {"app_key": APP_KEY, "users": users, "_ansible_verbosity": verbosity}
+        with patch_module_args(args), pytest.raises(SystemExit):
+            module = ScimModule({"users": {"type": "list", "elements": "str"}})
+            module.run(handler or (lambda scim: {"changed": False}))
+        return json.loads(capsys.readouterr().out)
+
+    def test_a_long_list_is_echoed_as_a_count_below_vvv(self, capsys):
+        users = ["user%d@example.com" % number for number in range(_common.ECHO_LIST_LIMIT + 1)]
+        result = self._echoed(capsys, users)
+        module_args = result["invocation"]["module_args"]
+        assert module_args["users"] == "(101 entries, shown in full at -vvv)"
+        assert module_args["app_key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+        assert module_args["max_retries"] == 5
+
+    def test_a_failure_echoes_a_long_list_as_a_count_too(self, capsys):
+        def handler(scim):
+            raise ScimError("server down")
+
+        users = ["user%d@example.com" % number for number in range(_common.ECHO_LIST_LIMIT + 1)]
+        result = self._echoed(capsys, users, handler=handler)
+        assert result["failed"] is True
+        assert result["invocation"]["module_args"]["users"].startswith("(101 entries")
+
+    def test_a_long_list_is_echoed_in_full_at_vvv(self, capsys):
+        users = ["user%d@example.com" % number for number in range(_common.ECHO_LIST_LIMIT + 1)]
+        result = self._echoed(capsys, users, verbosity=3)
+        assert result["invocation"]["module_args"]["users"] == users
+        assert APP_KEY not in json.dumps(result)
+
+    def test_a_short_list_is_echoed_in_full(self, capsys):
+        users = ["user%d@example.com" % number for number in range(_common.ECHO_LIST_LIMIT)]
+        result = self._echoed(capsys, users)
+        assert result["invocation"]["module_args"]["users"] == users
+
     def test_missing_requests_fails_with_the_install_hint(self, capsys, monkeypatch):
         monkeypatch.setattr(_common, "HAS_REQUESTS", False)
         monkeypatch.setattr(_common, "REQUESTS_IMPORT_ERROR", "Traceback: No module named requests")
