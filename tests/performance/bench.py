@@ -132,6 +132,20 @@ EXTRA_VARS_PLAYBOOK = """\
         groups: "{{ bench_groups }}"
 """
 
+# The scheduled job's way: the sync role reads the export itself, checks it, syncs, reports.
+ROLE_PLAYBOOK = """\
+- name: Reconcile the generated directory through the sync role
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: scimops.datadog.sync
+      vars:
+        datadog_scim_sync_source: "{{ bench_export }}"
+        datadog_scim_sync_groups: >-
+          {{ lookup('ansible.builtin.file', bench_teams) | ansible.builtin.from_json }}
+"""
+ROLE_SYNC_TASK = "Reconcile users and groups"
+
 LOOP_PLAYBOOK = """\
 - name: Ensure the same users one module run at a time
   hosts: localhost
@@ -223,6 +237,7 @@ class Ansible:
         )
         (self.playbooks / "sync.yml").write_text(SYNC_PLAYBOOK, encoding="utf-8")
         (self.playbooks / "sync-extra-vars.yml").write_text(EXTRA_VARS_PLAYBOOK, "utf-8")
+        (self.playbooks / "sync-role.yml").write_text(ROLE_PLAYBOOK, encoding="utf-8")
         (self.playbooks / "loop.yml").write_text(LOOP_PLAYBOOK, encoding="utf-8")
         # An empty configuration of its own, so that no ansible.cfg of the caller's applies;
         # every setting the benchmark needs is in the environment of each run.
@@ -294,7 +309,9 @@ class Ansible:
         timeout: float,
         keep_remote_files: bool = False,
         app_key: str | None = None,
+        task: str | None = None,
     ) -> PlaybookRun:
+        """Run one generated playbook; its result is that of ``task``, or of its last task."""
         run_dir = BENCH / "runs" / name
         if run_dir.exists():
             shutil.rmtree(run_dir)
@@ -324,7 +341,7 @@ class Ansible:
             except subprocess.TimeoutExpired as error:
                 raise BenchError(f"{name}: ansible-playbook ran over {timeout:.0f} s") from error
             wall_seconds = time.monotonic() - started
-        record = _task_record(run_dir / "results.json")
+        record = _task_record(run_dir / "results.json", task)
         for key in {self.app_key, app_key or self.app_key}:
             if key in log_path.read_text(encoding="utf-8", errors="replace"):
                 raise BenchError(f"{name}: the app key appeared in the ansible-playbook output")
@@ -338,11 +355,13 @@ class Ansible:
         )
 
 
-def _task_record(results_path: Path) -> dict[str, Any]:
-    # Each generated playbook has one task; its record holds the result and the duration.
+def _task_record(results_path: Path, task: str | None = None) -> dict[str, Any]:
+    # Most generated playbooks have one task; the record holds its result and duration.
     if not results_path.is_file():
         return {}
     tasks = json.loads(results_path.read_text(encoding="utf-8")).get("tasks", [])
+    if task is not None:
+        tasks = [record for record in tasks if record["task"] == task]
     return tasks[-1] if tasks else {}
 
 
@@ -522,6 +541,28 @@ class Bench:
         scenario.measures["extra_vars_task_seconds"] = run.task_seconds
         scenario.check("writes with extra variables", 0, traffic(emulator)["writes"])
         scenario.check("changed with extra variables", False, result.get("changed"))
+
+        # And through the sync role, as the scheduled job runs it.
+        emulator.clear_request_log()
+        variables = self.ansible.write_export("noop-role", self.export, self.teams)
+        run = self.ansible.playbook(
+            "noop-role",
+            "sync-role.yml",
+            variables,
+            emulator.url,
+            timeout=self.sizes.playbook_timeout,
+            task=ROLE_SYNC_TASK,
+        )
+        result = require_success(run)
+        scenario.measures["role_wall_seconds"] = run.wall_seconds
+        scenario.measures["role_task_seconds"] = run.task_seconds
+        scenario.check("writes through the sync role", 0, traffic(emulator)["writes"])
+        scenario.check("changed through the sync role", False, result.get("changed"))
+        scenario.check(
+            "users unchanged through the sync role",
+            len(self.export),
+            result.get("summary", {}).get("unchanged"),
+        )
 
     def _drift(self, scenario: Scenario, emulator: Emulator) -> None:
         sizes = self.sizes
@@ -853,6 +894,7 @@ def info_rows(scenarios: dict[str, Scenario]) -> list[dict[str, Any]]:
     """Figures reported beside the targets, for comparison, with no target of their own."""
     rows = []
     for label, scenario_name, measure in (
+        ("(3) no-op through the sync role, s", "noop", "role_wall_seconds"),
         ("(3) no-op, export as extra vars, s", "noop", "extra_vars_wall_seconds"),
         ("(3) no-op, module process alone, s", "noop", "module_process_seconds"),
     ):
