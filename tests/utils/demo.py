@@ -27,8 +27,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -37,6 +35,9 @@ COLLECTIONS = os.path.join(DEMO, "collections")
 HOME = os.path.join(DEMO, "home")
 VARS = os.path.join(ROOT, "playbooks", "demo")
 BIN = os.path.dirname(sys.executable)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import suite  # noqa: E402  (the suite's server process, started and stopped the same way)
 
 SERVICE_ACCOUNT = "provisioning-bot@example.com"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -122,57 +123,34 @@ def build_and_install():
     run([tool("ansible-galaxy"), "collection", "install", "--offline", "-p", COLLECTIONS, tarball])
 
 
-class EmulatorProcess:
+class EmulatorProcess(suite.Server):
     """The emulator as a separate process, as a user would start it."""
 
     def __init__(self, app_key):
+        command = [sys.executable, "-m", "datadog_scim_emulator", "--host", "127.0.0.1"]
+        super().__init__(
+            "emulator",
+            command + ["--app-key", app_key],
+            env=environment(PYTHONPATH=os.path.join(ROOT, "emulator")),
+            log_path=os.path.join(DEMO, "emulator.log"),
+        )
         self.app_key = app_key
-        self.port_file = os.path.join(tempfile.mkdtemp(prefix="demo-emulator-"), "port")
-        self.log_path = os.path.join(DEMO, "emulator.log")
-        self.process = None
         self.base_url = None
 
     def __enter__(self):
         heading("Start the emulator")
-        self.log = open(self.log_path, "w", encoding="utf-8")
-        command = [
-            sys.executable,
-            "-m",
-            "datadog_scim_emulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--port-file",
-            self.port_file,
-            "--app-key",
-            self.app_key,
-        ]
-        env = environment(PYTHONPATH=os.path.join(ROOT, "emulator"))
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise DemoFailure("the emulator exited early; see " + self.log_path)
-            if os.path.exists(self.port_file) and open(self.port_file).read().strip():
-                port = int(open(self.port_file, encoding="utf-8").read().strip())
-                self.base_url = "http://127.0.0.1:%d" % port
-                print("SCIM root: %s/api/v2/scim" % self.base_url)
-                return self
-            time.sleep(0.1)
-        raise DemoFailure("the emulator did not start within 30 s")
+        if os.path.exists(self.log_path):
+            os.remove(self.log_path)
+        try:
+            super().__enter__()
+        except RuntimeError as error:
+            raise DemoFailure(str(error)) from error
+        self.base_url = "http://127.0.0.1:%d" % self.port
+        print("SCIM root: %s/api/v2/scim" % self.base_url)
+        return self
 
     def __exit__(self, *exc_info):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+        super().__exit__(*exc_info)
         print("Emulator stopped.")
 
     @property

@@ -167,17 +167,18 @@ def free_port():
 class Server:
     """A local server process, started on a free port and stopped on exit."""
 
-    def __init__(self, name, command, env=None):
+    def __init__(self, name, command, env=None, log_path=None):
         self.name = name
         self.port_file = os.path.join(tempfile.mkdtemp(prefix="scim-port-"), "port")
         self.command = command + ["--port", "0", "--port-file", self.port_file]
         self.env = env
+        self.log_path = log_path or os.path.join(LOGS, f"server-{name}.log")
         self.process = None
         self.port = None
 
     def __enter__(self):
-        os.makedirs(LOGS, exist_ok=True)
-        self.log = open(os.path.join(LOGS, f"server-{self.name}.log"), "a", encoding="utf-8")
+        os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
+        self.log = open(self.log_path, "a", encoding="utf-8")
         self.process = subprocess.Popen(
             self.command,
             cwd=ROOT,
