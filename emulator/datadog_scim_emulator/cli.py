@@ -14,6 +14,7 @@ from .config import (
     ERROR_BODY_CHOICES,
     FAULT_METHODS,
     INACTIVE_USERS_CHOICES,
+    TIMESTAMP_PRECISION_CHOICES,
     ConfigError,
     EmulatorConfig,
 )
@@ -96,6 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=ERROR_BODY_CHOICES,
         default="datadog",
         help='datadog: {"errors": [...]}; scim: the RFC 7644 error schema',
+    )
+    switches.add_argument(
+        "--max-members-per-request",
+        type=int,
+        metavar="N",
+        help="answer 413 to a group write that carries more than N members (default no limit)",
+    )
+    switches.add_argument(
+        "--timestamp-precision",
+        choices=TIMESTAMP_PRECISION_CHOICES,
+        default="ms",
+        help="fractional digits of meta.created and meta.lastModified: ms 3, ns 9",
     )
 
     traffic = parser.add_argument_group("rate limit, latency and faults")

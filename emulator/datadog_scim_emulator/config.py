@@ -14,6 +14,7 @@ DELETE_USER_CHOICES = ("disable", "remove")
 DUPLICATE_USER_POST_CHOICES = ("conflict", "existing")
 INACTIVE_USERS_CHOICES = ("listed", "hidden")
 ERROR_BODY_CHOICES = ("datadog", "scim")
+TIMESTAMP_PRECISION_CHOICES = ("ms", "ns")
 FAULT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 FAULT_RATES = ("fault_5xx", "fault_429", "fault_drop", "fault_lost")
 
@@ -23,6 +24,9 @@ STARTUP_ONLY = ("host", "port", "state_file", "roles_file")
 
 # Secrets are accepted by the admin API but never shown by it.
 SECRET_OPTIONS = ("app_keys", "api_keys")
+
+# Options where null means "not set" (no file, no seed, no limit), so null switches them off.
+NULLABLE_OPTIONS = ("state_file", "roles_file", "seed", "max_members_per_request")
 
 
 class ConfigError(ValueError):
@@ -53,6 +57,8 @@ class EmulatorConfig:
     require_email_user_name: bool = True
     foreign_locations: bool = True
     error_body: str = "datadog"
+    max_members_per_request: int | None = None
+    timestamp_precision: str = "ms"
 
     rate_limit: int = 10000
     rate_period: float = 10.0
@@ -75,9 +81,15 @@ class EmulatorConfig:
         _check_choice("duplicate_user_post", self.duplicate_user_post, DUPLICATE_USER_POST_CHOICES)
         _check_choice("inactive_users", self.inactive_users, INACTIVE_USERS_CHOICES)
         _check_choice("error_body", self.error_body, ERROR_BODY_CHOICES)
+        _check_choice("timestamp_precision", self.timestamp_precision, TIMESTAMP_PRECISION_CHOICES)
         if not isinstance(self.max_page_size, int) or self.max_page_size < 1:
             raise ConfigError(
                 f"max_page_size must be a positive integer, not {self.max_page_size!r}"
+            )
+        limit = self.max_members_per_request
+        if limit is not None and not _positive_integer(limit):
+            raise ConfigError(
+                f"max_members_per_request must be a positive integer or null, not {limit!r}"
             )
         if not isinstance(self.rate_limit, int) or self.rate_limit < 1:
             raise ConfigError(f"rate_limit must be a positive integer, not {self.rate_limit!r}")
@@ -122,6 +134,11 @@ class EmulatorConfig:
         return dataclasses.replace(self, **changes)
 
 
+def _positive_integer(value: Any) -> bool:
+    # True is an int to Python, but a limit of "true" members is a mistake, not 1.
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
@@ -130,6 +147,8 @@ def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
 def _check_type(name: str, value: Any, current: Any) -> None:
     # JSON has no int/float distinction worth enforcing, but a string where a number is
     # expected would otherwise fail much later, inside a request.
+    if value is None and name in NULLABLE_OPTIONS:
+        return
     if isinstance(current, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be true or false, not {value!r}")

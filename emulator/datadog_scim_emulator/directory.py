@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -35,9 +36,14 @@ GROUP_FIELDS = ("displayName", "externalId", "members")
 
 
 def timestamp() -> str:
-    """Return now in UTC with millisecond precision, one of the shapes Datadog sends."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    """Return now in UTC with nanosecond precision, the finest shape Datadog sends.
+
+    Records keep this shape and rendering cuts it to the configured precision, so that the
+    precision can change at runtime and a state file reads the same under either setting.
+    """
+    seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+    now = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{nanoseconds:09d}Z"
 
 
 class DuplicateUserError(Exception):

@@ -25,6 +25,7 @@ DEFAULT_ROLE_NAME = "Datadog Standard Role"
 
 MAX_DISPLAY_NAME = 200
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+FRACTION_DIGITS = {"ms": 3, "ns": 9}
 
 
 class RoleTable:
@@ -189,6 +190,21 @@ def location(kind: str, resource_id: str, root_url: str, config: EmulatorConfig)
     return f"{root_url}/{kind}/{resource_id}"
 
 
+def wire_timestamp(stored: str, config: EmulatorConfig) -> str:
+    """Render a stored timestamp with the configured number of fractional digits.
+
+    Stored timestamps have nine digits, but a state file from an older emulator holds three;
+    either is cut or padded with zeros, so both read under either precision.
+    """
+    seconds, _, fraction = stored[:-1].partition(".")
+    if not stored.endswith("Z") or not (fraction.isdigit() or not fraction):
+        # Not a shape the emulator writes (a state file edited by hand): pass it on as it is
+        # rather than answer 500 for every request that touches the record.
+        return stored
+    digits = FRACTION_DIGITS[config.timestamp_precision]
+    return f"{seconds}.{fraction[:digits].ljust(digits, '0')}Z"
+
+
 def render_user(
     user: dict[str, Any], roles: RoleTable, config: EmulatorConfig, root_url: str
 ) -> dict[str, Any]:
@@ -210,8 +226,8 @@ def render_user(
         "roles": roles.render(user["roles"]),
         "meta": {
             "resourceType": "User",
-            "created": user["created"],
-            "lastModified": user["lastModified"],
+            "created": wire_timestamp(user["created"], config),
+            "lastModified": wire_timestamp(user["lastModified"], config),
             "location": location("Users", user["id"], root_url, config),
         },
     }
@@ -244,8 +260,8 @@ def render_group(
         "members": members,
         "meta": {
             "resourceType": "Group",
-            "created": group["created"],
-            "lastModified": group["lastModified"],
+            "created": wire_timestamp(group["created"], config),
+            "lastModified": wire_timestamp(group["lastModified"], config),
             "location": location("Groups", group["id"], root_url, config),
         },
     }

@@ -206,16 +206,20 @@ class ScimApi:
         return 200, self._group_resource(request, group)
 
     def create_group(self, request: _Request) -> Answer:
-        group, created = self.directory.create_group(group_fields(request.body()))
+        fields = group_fields(request.body())
+        _check_member_count(request.config, len(fields["members"]))
+        group, created = self.directory.create_group(fields)
         return (201 if created else 200), self._group_resource(request, group)
 
     def replace_group(self, request: _Request, group_id: str) -> Answer:
         fields = group_fields(request.body())
+        _check_member_count(request.config, len(fields["members"]))
         group = self.directory.modify_group(group_id, lambda candidate: candidate.update(fields))
         return 200, self._group_resource(request, group)
 
     def patch_group(self, request: _Request, group_id: str) -> Answer:
         operations = _patch_operations(request.body())
+        _check_member_count(request.config, _members_in_operations(operations))
 
         def apply(candidate: dict[str, Any]) -> None:
             for operation in operations:
@@ -397,6 +401,33 @@ def _apply_group_operation(group: dict[str, Any], operation: dict[str, Any]) -> 
         _set_group_path(group, path, value)
     else:
         raise ApiError(400, f"Unsupported patch operation on groups: {kind} {path or '(no path)'}")
+
+
+def _check_member_count(config: EmulatorConfig, count: int) -> None:
+    # Called before the directory is touched, so a refused request changes nothing.
+    limit = config.max_members_per_request
+    if limit is not None and count > limit:
+        raise ApiError(413, f"Too many members in one request: {count} (at most {limit})")
+
+
+def _members_in_operations(operations: list[dict[str, Any]]) -> int:
+    """Count the members a group PATCH names: every value added, replaced or removed.
+
+    A remove by path (members[value eq "<id>"]) names one member; operations on other
+    attributes name none.
+    """
+    count = 0
+    for operation in operations:
+        kind, path, value = _operation_parts(operation)
+        lowered = path.lower() if path else None
+        if lowered == "members" and isinstance(value, list):
+            count += len(value)
+        elif kind == "remove" and lowered is not None and lowered.startswith(_MEMBER_VALUE_PATH):
+            count += 1
+        elif kind != "remove" and path is None and isinstance(value, dict):
+            members = value.get("members")
+            count += len(members) if isinstance(members, list) else 0
+    return count
 
 
 def _set_group_path(group: dict[str, Any], path: str, value: Any) -> None:

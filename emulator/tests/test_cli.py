@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 EMULATOR_ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +63,10 @@ def test_flags_reach_the_config_and_sigterm_saves_state(tmp_path):
         "50",
         "--rate-period",
         "2",
+        "--max-members-per-request",
+        "2",
+        "--timestamp-precision",
+        "ns",
     )
     try:
         config = requests.get(f"http://127.0.0.1:{port}/_emulator/config", timeout=5).json()
@@ -70,6 +76,8 @@ def test_flags_reach_the_config_and_sigterm_saves_state(tmp_path):
         assert config["error_body"] == "scim"
         assert config["fault_methods"] == ["POST", "PATCH"]
         assert config["app_key_count"] == 2
+        assert config["max_members_per_request"] == 2
+        assert config["timestamp_precision"] == "ns"
         response = requests.post(
             f"http://127.0.0.1:{port}/api/v2/scim/Users",
             json={"userName": "ada@example.com"},
@@ -78,19 +86,29 @@ def test_flags_reach_the_config_and_sigterm_saves_state(tmp_path):
         )
         assert response.status_code == 201
         assert response.headers["X-RateLimit-Limit"] == "50"
+        assert re.match(r"^.*T.*\.\d{9}Z$", response.json()["meta"]["created"])
     finally:
         assert stop(process) == 0
     saved = json.loads(state_file.read_text())
     assert [user["userName"] for user in saved["users"]] == ["ada@example.com"]
 
 
-def test_bad_flag_values_fail_with_a_message(tmp_path):
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--fault-5xx", "3"], "fault_5xx"),
+        (["--max-members-per-request", "0"], "max_members_per_request"),
+        (["--max-members-per-request", "many"], "--max-members-per-request"),
+        (["--timestamp-precision", "us"], "--timestamp-precision"),
+    ],
+)
+def test_bad_flag_values_fail_with_a_message(flags, named):
     result = subprocess.run(
-        [sys.executable, "-m", "datadog_scim_emulator", "--fault-5xx", "3"],
+        [sys.executable, "-m", "datadog_scim_emulator", *flags],
         capture_output=True,
         text=True,
         timeout=30,
         env={**os.environ, "PYTHONPATH": str(EMULATOR_ROOT)},
     )
     assert result.returncode == 2
-    assert "fault_5xx" in result.stderr
+    assert named in result.stderr
