@@ -816,6 +816,26 @@ class MembershipEngine:
         answer = self.patch_in_chunks(group["id"], operations)
         return answer if answer is not None else self.client.get_resource("Groups", group["id"])
 
+    def create_group(self, wanted, add_ids, find_existing):
+        """POSTs a new group with its members; returns it and whether the members went along.
+
+        A server that takes fewer members per request than ``add_ids`` answers the POST with
+        413 and creates nothing. The group is then created without members, and the caller adds
+        them in PATCHes, which patch_in_chunks splits as far as the server needs.
+        """
+        try:
+            created = self.client.create_resource(
+                "Groups", group_create_payload(wanted, add_ids), find_existing
+            )
+            return created, True
+        except ScimError as err:
+            if err.status != 413 or not add_ids:
+                raise
+        created = self.client.create_resource(
+            "Groups", group_create_payload(wanted, []), find_existing
+        )
+        return created, False
+
     def patch_in_chunks(self, group_id, operations):
         """Sends the operations in one PATCH, halving them only while the server answers 413.
 
@@ -1006,15 +1026,14 @@ class GroupEngine:
             return predict_group(None, wanted, plan)
 
         member_ids_wanted = plan.add_ids if plan is not None else []
-        created = self.client.create_resource(
-            "Groups",
-            group_create_payload(wanted, member_ids_wanted),
-            lambda: self.find(display_name=wanted["display_name"]),
+        created, members_sent = self.members.create_group(
+            wanted, member_ids_wanted, lambda: self.find(display_name=wanted["display_name"])
         )
-        if plan is None or not isinstance(created.get("members"), list):
+        if plan is None or (members_sent and not isinstance(created.get("members"), list)):
             return created
         # Datadog links an existing team of the same name instead of creating one, and that
-        # team may already have members: bring them to exactly the list asked for.
+        # team may already have members; a server that refused the members in the POST has
+        # none of them yet. Either way, bring them to exactly the list asked for.
         follow_up = self.members.plan(member_ids(created), member_ids_wanted, "exact")
         if not (follow_up.add_ids or follow_up.remove_ids):
             return created

@@ -37,7 +37,6 @@ from ansible_collections.scimops.datadog.plugins.module_utils._engine import (
     current_values,
     diff_view,
     find_group,
-    group_create_payload,
     group_rename_operations,
     member_ids,
     member_operations,
@@ -511,11 +510,13 @@ class SyncReport:
         self.members_added = 0
         self.members_removed = 0
         self.errors = []
+        self.partly_written = False
 
     @property
     def changed(self):
         return bool(
-            any(self.names.values())
+            self.partly_written
+            or any(self.names.values())
             or self.groups_created
             or self.groups_updated
             or self.members_added
@@ -534,6 +535,8 @@ class SyncReport:
         self.members_removed += len(write.remove_members)
 
     def note_error(self, kind, name, operation, err):
+        # A write that failed halfway (a group created, its members refused) changed something.
+        self.partly_written = self.partly_written or bool(getattr(err, "changed", False))
         self.errors.append(
             {
                 "object": kind,
@@ -684,12 +687,16 @@ class SyncRunner:
     def _write_group(self, job):
         write, add_ids = job
         if write.is_create:
-            payload = group_create_payload(write.wanted, add_ids)
-            created = self.client.create_resource(
-                "Groups",
-                payload,
+            created, members_sent = self.memberships.create_group(
+                write.wanted,
+                add_ids,
                 lambda: find_group(self.client, display_name=write.display_name),
             )
+            if not members_sent:
+                try:
+                    self.memberships.patch_in_chunks(created["id"], member_operations(add_ids, []))
+                except ScimError as err:
+                    raise note_progress(err, True, group_id=created.get("id")) from None
             return created.get("id")
         operations = list(write.operations) + member_operations(
             add_ids, [user_id for _name, user_id in write.remove_members]

@@ -19,7 +19,9 @@ description:
   - With O(members), the members of the group are exactly that list. Every change of the group
     (name, external id, members added and removed) goes in one C(PATCH) request, split only when
     the server answers that the request is too large. A new group is created with its members
-    in the C(POST) request.
+    in the C(POST) request; when the server answers that this request is too large (HTTP 413),
+    the group is created without members and they are added in C(PATCH) requests, split in the
+    same way.
   - To add or remove some members without naming all of them, use
     M(scimops.datadog.datadog_scim_group_membership).
 author:

@@ -171,6 +171,10 @@ notes:
     members in the same request; deactivations last. A team can only list users that exist,
     and deactivations are the only writes that take access away, so a run cut short leaves
     too much access rather than too little, and the next run finishes the job."
+  - A server that answers a team's POST or PATCH with HTTP 413 (too many members in one
+    request) gets the team without members, then the members in PATCH requests halved until
+    it takes them. A team created whose members then fail is listed in RV(errors), and counts
+    as a change.
   - Every object is tried even when some fail. Failures are listed per object in RV(errors),
     and the task then fails with C(changed) telling whether anything was written and with the
     summary and lists of what did succeed. A re-run retries what failed.

@@ -37,13 +37,15 @@ class Directory:
     """A small SCIM server: users, groups, paged lists, filters and group PATCH.
 
     ``patch_limit`` is the most members (added or removed) one PATCH may carry before the
-    answer is 413; ``patch_status`` 204 answers a PATCH without a body, as scim2-server does.
+    answer is 413, and ``post_limit`` the most a POST may carry; ``patch_status`` 204 answers
+    a PATCH without a body, as scim2-server does.
     """
 
-    def __init__(self, patch_limit=None, patch_status=200, page_cap=100):
+    def __init__(self, patch_limit=None, patch_status=200, page_cap=100, post_limit=None):
         self.users = {}
         self.groups = {}
         self.patch_limit = patch_limit
+        self.post_limit = post_limit
         self.patch_status = patch_status
         self.page_cap = page_cap
         self.fail_next_patch = None
@@ -98,6 +100,8 @@ class Directory:
         return Answer(200, dict(body, startIndex=start))
 
     def _create_group(self, payload):
+        if self.post_limit is not None and len(payload.get("members", [])) > self.post_limit:
+            return Answer(413, {"errors": ["too many members in one request"]})
         existing = [g for g in self.groups.values() if g["displayName"] == payload["displayName"]]
         if existing:
             # Datadog links an existing team of the same name instead of making a second one.
@@ -419,6 +423,31 @@ class TestGroupEngine:
             "external_id": "hr-7",
             "members": user_names(2),
         }
+
+    def test_a_post_refused_for_its_size_creates_the_group_and_patches_the_members(self):
+        fixture = Fixture(patch_limit=100, post_limit=100)
+        ids = [fixture.directory.add_user(name) for name in user_names(250)]
+        engine = fixture.groups()
+        outcome = Outcome()
+        group = engine.ensure_present(
+            None, {"display_name": "Everyone"}, user_names(250), "fail", outcome
+        )
+        posts = fixture.sent("POST")
+        assert [len(post.json.get("members", [])) for post in posts] == [250, 0]
+        assert fixture.directory.member_names(group["id"]) == user_names(250)
+        assert sorted(member_ids(group)) == sorted(ids)
+        sizes = [len(sent.json["Operations"][0]["value"]) for sent in fixture.sent("PATCH")]
+        assert sum(size for size in sizes if size <= 100) == 250
+        assert outcome.extra == {"added": user_names(250), "removed": []}
+
+    def test_a_413_to_a_post_without_members_is_not_repeated(self):
+        # A server that answers 413 even to an empty group: there is nothing to leave out.
+        fixture = Fixture(post_limit=-1)
+        engine = fixture.groups()
+        with pytest.raises(ScimError) as raised:
+            engine.ensure_present(None, {"display_name": "Empty"}, [], "fail", Outcome())
+        assert raised.value.status == 413
+        assert len(fixture.sent("POST")) == 1
 
     def test_a_linked_team_with_other_members_is_brought_to_the_list(self, team):
         # The lookup misses the team (Datadog teams not yet linked to SCIM are not listed);

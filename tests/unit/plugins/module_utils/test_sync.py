@@ -490,7 +490,9 @@ def test_the_diff_holds_only_changed_objects():
 class FakeDirectory:
     """A small SCIM service behind the scripted transport: enough of Users and Groups."""
 
-    def __init__(self, users=(), groups=(), refuse=(), delay=0.0):
+    def __init__(self, users=(), groups=(), refuse=(), delay=0.0, member_limit=None):
+        # member_limit: the most members one group POST or PATCH may carry before a 413.
+        self.member_limit = member_limit
         self.users = {user["id"]: dict(user) for user in users}
         self.groups = {group["id"]: dict(group) for group in groups}
         self.refuse = set(refuse)
@@ -530,6 +532,8 @@ class FakeDirectory:
         name = (sent.json or {}).get("userName") or (sent.json or {}).get("displayName")
         if name in self.refuse or resource_id in self.refuse:
             return Answer(400, {"errors": ["refused %s" % (name or resource_id)]})
+        if kind == "Groups" and self._too_many_members(sent):
+            return Answer(413, {"errors": ["too many members in one request"]})
         if sent.method == "POST":
             self._next_id += 1
             resource = dict(sent.json, id="%s-%d" % (kind[0].lower(), self._next_id))
@@ -545,6 +549,19 @@ class FakeDirectory:
             elif operation.get("path") == "active":
                 resource["active"] = operation["value"]
         return Answer(200, resource)
+
+    def _too_many_members(self, sent):
+        if self.member_limit is None:
+            return False
+        if sent.method == "POST":
+            carried = len(sent.json.get("members", []))
+        else:
+            carried = sum(
+                len(operation["value"]) if operation["op"] == "add" else 1
+                for operation in sent.json["Operations"]
+                if operation.get("path", "").startswith("members")
+            )
+        return carried > self.member_limit
 
 
 def run_sync(directory, users, groups=(), concurrency=4, **options):
@@ -635,6 +652,36 @@ def test_a_failed_group_write_is_reported_and_deactivations_still_run():
     ]
     assert result["deactivated"] == ["user2@example.com"]
     assert directory.users["u-2"]["active"] is False
+
+
+def test_a_new_group_whose_members_the_post_refuses_gets_them_in_patches():
+    directory = FakeDirectory(member_limit=2)
+    users = [row(number, groups=["SRE"]) for number in range(1, 6)]
+    report, _warnings, _kit = run_sync(directory, users)
+
+    result = report.result(0)
+    assert result["errors"] == []
+    assert result["summary"]["groups_created"] == 1
+    assert result["summary"]["members_added"] == 5
+    (group,) = directory.groups.values()
+    assert sorted(member["value"] for member in group["members"]) == sorted(directory.users)
+    group_posts = [body for method, kind, _id, body in directory.writes if kind == "Groups"]
+    assert len(group_posts[0]["members"]) == 5 and "members" not in group_posts[1]
+
+
+def test_a_group_created_whose_members_then_fail_counts_as_changed():
+    # No member fits in any request: the group is created, and every PATCH is refused.
+    directory = FakeDirectory(users=[server_user(1)], member_limit=0)
+    report, _warnings, _kit = run_sync(directory, [row(1, groups=["SRE"])])
+
+    result = report.result(0)
+    assert [(e["object"], e["name"], e["operation"]) for e in result["errors"]] == [
+        ("group", "SRE", "create group")
+    ]
+    assert result["errors"][0]["status"] == 413
+    assert len(directory.groups) == 1
+    assert result["changed"] is True
+    assert failure(report, 0).changed is True
 
 
 def test_writes_run_concurrently_up_to_the_limit():
