@@ -72,6 +72,17 @@ def test_config_patch_refuses_bad_values_naming_them(emulator, admin):
     assert emulator.config.delete_user == "disable"
 
 
+def test_null_switches_a_nullable_option_off(emulator, admin):
+    config_url = f"{emulator.admin_url}/config"
+    assert admin.patch(config_url, json={"seed": 7}, timeout=5).json()["seed"] == 7
+    response = admin.patch(config_url, json={"seed": None}, timeout=5)
+    assert response.status_code == 200
+    assert response.json()["seed"] is None
+    refused = admin.patch(config_url, json={"max_page_size": None}, timeout=5)
+    assert refused.status_code == 400
+    assert "max_page_size" in refused.json()["errors"][0]
+
+
 def test_app_keys_can_be_rotated_but_are_not_echoed(emulator, admin):
     response = admin.patch(
         f"{emulator.admin_url}/config", json={"app_keys": ["rotated"]}, timeout=5
