@@ -1,7 +1,10 @@
 # Copyright (c) 2026, scimops.datadog contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Servers that page differently from what the client asks still yield every object once."""
+"""Servers that page differently from what the client asks still yield every object once.
+
+Datadog's timestamps come with milliseconds or nanoseconds; one variant has the finer ones.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ LIMITS = {
     "uneven-pages": {"uneven_pages": True},
     "total-drifts": {"total_drift": True},
     "all-at-once": {"max_page_size": 13, "uneven_pages": True, "total_drift": True},
+    "nanosecond-timestamps": {"timestamp_precision": "ns"},
 }
 
 
