@@ -152,6 +152,12 @@ class Emulator:
         with self._log_lock:
             self._log.clear()
 
+    def take_request_log(self) -> list[dict[str, Any]]:
+        """The request log so far, emptied in the same step."""
+        with self._log_lock:
+            entries, self._log = list(self._log), []
+            return entries
+
     def _apply_config(self, config: EmulatorConfig) -> None:
         previous = self.config
         self.config = config
@@ -212,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         if url.path == ADMIN_ROOT or url.path.startswith(f"{ADMIN_ROOT}/"):
-            self._serve_admin(url.path[len(ADMIN_ROOT) :], raw_body)
+            self._serve_admin(url.path[len(ADMIN_ROOT) :], query, raw_body)
         elif url.path == SCIM_ROOT or url.path.startswith(f"{SCIM_ROOT}/"):
             self._serve_scim(url.path, url.path[len(SCIM_ROOT) :], query, raw_body)
         else:
@@ -308,20 +314,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- admin ---------------------------------------------------------------------------
 
-    def _serve_admin(self, path: str, raw_body: bytes) -> None:
+    def _serve_admin(self, path: str, query: dict[str, str], raw_body: bytes) -> None:
         try:
-            status, body = self._run_admin(path.rstrip("/"), raw_body)
+            status, body = self._run_admin(path.rstrip("/"), query, raw_body)
         except (ApiError, ConfigError, ValueError) as error:
             message = error.message if isinstance(error, ApiError) else str(error)
             status, body = getattr(error, "status", 400), {"errors": [message]}
         self._send(status, body, {})
 
-    def _run_admin(self, path: str, raw_body: bytes) -> tuple[int, Any]:
+    def _run_admin(self, path: str, query: dict[str, str], raw_body: bytes) -> tuple[int, Any]:
         emulator = self.server.emulator
         route = (self.command, path)
         if route == ("GET", "/health"):
             return 200, {"status": "ok", "url": emulator.url}
         if route == ("GET", "/requests"):
+            # ?clear=true reads and empties the log in one request, for clients that can only
+            # GET (an Ansible url lookup, which costs no module run).
+            if query.get("clear") == "true":
+                return 200, emulator.take_request_log()
             return 200, emulator.request_log()
         if route == ("DELETE", "/requests"):
             emulator.clear_request_log()

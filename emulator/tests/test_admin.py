@@ -40,6 +40,18 @@ def test_request_log_holds_requests_but_never_headers(emulator, admin, scim: Sci
     assert emulator.request_log() == []
 
 
+def test_request_log_read_with_clear_is_emptied_in_the_same_request(emulator, admin, scim):
+    scim.post("/Users", {"userName": "ada@example.com"})
+    taken = admin.get(f"{emulator.admin_url}/requests", params={"clear": "true"}, timeout=5)
+    assert [entry["method"] for entry in taken.json()] == ["POST"]
+    assert emulator.request_log() == []
+
+    scim.get("/Users")
+    kept = admin.get(f"{emulator.admin_url}/requests", params={"clear": "no"}, timeout=5)
+    assert [entry["method"] for entry in kept.json()] == ["GET"]
+    assert len(emulator.request_log()) == 1
+
+
 def test_config_get_hides_keys_and_patch_changes_switches(emulator, admin, scim: ScimSession):
     config = admin.get(f"{emulator.admin_url}/config", timeout=5).json()
     assert config["delete_user"] == "disable" and config["app_key_count"] == 1

@@ -6,7 +6,8 @@
 The collection must work against any SCIM 2.0 service, not only Datadog's. The integration
 targets run a second time against this server, an independent implementation of RFC 7643/7644,
 and assert on its request log the same way they do on the emulator's: the log answers
-``GET /_peer/requests`` (and ``DELETE`` clears it); ``POST /_peer/reset`` empties the storage.
+``GET /_peer/requests`` (``?clear=true`` also empties it, and so does ``DELETE``);
+``POST /_peer/reset`` empties the storage.
 The SCIM root is ``http://HOST:PORT/v2``.
 """
 
@@ -54,8 +55,12 @@ class RequestLog:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
         if path == "/_peer/requests" and method == "GET":
+            # ?clear=true also empties the log, as the emulator's admin API does.
+            clear = environ.get("QUERY_STRING", "") == "clear=true"
             with self.lock:
                 body = json.dumps(self.entries).encode()
+                if clear:
+                    self.entries = []
         elif path == "/_peer/requests" and method == "DELETE":
             with self.lock:
                 self.entries = []
